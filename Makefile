@@ -1,0 +1,59 @@
+# Charter: `make run` installs and serves; `make test` installs and runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+DATA_DIR ?= var
+SIZES ?= 10k
+
+.PHONY: run install install-dev test lint check browser-deps bench migration clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+## First command: install and serve the site on SQLite with the shipped policy.
+run: $(STAMP)
+	$(BIN)/charter --data-dir $(DATA_DIR) serve
+
+## Debian's Chromium for the browser tests (never Playwright's own download).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+## Second command: install everything and run every test (SQLite and PostgreSQL).
+test: $(DEV_STAMP) browser-deps lint
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/run.py --sizes $(SIZES)
+
+## Regenerate the initial migration from the models (pre-release only).
+migration: $(DEV_STAMP)
+	rm -f src/charter/migrations/versions/0001_*.py /tmp/charter-migration.db
+	mv src/charter/migrations/versions/0002_*.py /tmp/
+	CHARTER_DATABASE_URL=sqlite:////tmp/charter-migration.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001 || true
+	mv /tmp/0002_*.py src/charter/migrations/versions/
+	$(BIN)/ruff format src/charter/migrations/versions
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

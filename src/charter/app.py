@@ -1,0 +1,123 @@
+"""The composition root: ``create_app`` builds the web application for one installation.
+
+Nothing is created at import time. The lifespan opens the runtime (policy, database,
+keys) unless one is handed in, builds the templates, and mounts each feature's router.
+One error handler turns every :class:`~charter.errors.CharterError` into a page or a JSON
+body carrying only its public message (no personal data in error output, Art. 5(1)(f)).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from charter.errors import CharterError
+from charter.policy.routes import router as policy_router
+from charter.runtime import Runtime
+from charter.settings import Settings
+from charter.site.routes import router as site_router
+from charter.templating import build_templates
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; pass ``runtime`` to serve an already-open installation (tests, serve)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        if owned:
+            from charter.installation.service import open_runtime
+
+            active = open_runtime(settings or Settings())
+        else:
+            active = runtime
+        app.state.runtime = active
+        app.state.templates = build_templates(active)
+        try:
+            yield
+        finally:
+            if owned:
+                active.close()
+
+    app = FastAPI(
+        title="Charter",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    static_dir = Path(str(resources.files("charter") / "static"))
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.include_router(site_router)
+    app.include_router(policy_router)
+    _install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error_response(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    templates = getattr(request.app.state, "templates", None)
+    if templates is None:
+        return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CharterError)
+    async def charter_error(request: Request, exc: CharterError) -> Response:
+        if exc.status_code >= 500:
+            log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return _error_response(request, exc.status_code, exc.public_message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = "Page not found." if exc.status_code == 404 else str(exc.detail)
+        return _error_response(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # Never echo the submitted values back: they may be personal data.
+        fields = sorted({".".join(str(p) for p in err["loc"][1:]) for err in exc.errors()})
+        return _error_response(request, 422, "Invalid input: " + ", ".join(fields))

@@ -1,0 +1,92 @@
+"""The `charter` command: one Typer app mounting each feature's sub-app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import typer
+
+from charter.audit.cli import app as audit_app
+from charter.command import console, reports_errors
+from charter.policy.cli import app as policy_app
+from charter.settings import Settings
+
+app = typer.Typer(
+    name="charter",
+    help="Run a small business's personal data from its privacy policy.",
+    no_args_is_help=True,
+)
+app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+
+
+@app.callback()
+def options(
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        help="Folder of this installation (database, key ring, outbox). "
+        "Default: $CHARTER_DATA_DIR or ~/.local/share/charter.",
+    ),
+) -> None:
+    """Global options; --data-dir keeps one installation's files together."""
+    if data_dir is not None:
+        os.environ["CHARTER_DATA_DIR"] = str(data_dir.expanduser().resolve())
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port to bind (default 8000)."),
+) -> None:
+    """Migrate, create keys for a new installation, record the policy in force, and serve."""
+    import uvicorn
+
+    from charter.app import create_app
+    from charter.installation.service import open_runtime
+
+    settings = Settings()
+    overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    runtime = open_runtime(settings)
+    for note in runtime.notes:
+        console.print(f"[bold yellow]{note}[/]")
+    console.print(
+        f"Charter serving policy {runtime.policy.policy_id} v{runtime.policy.version} "
+        f"from {settings.data_dir} on http://{settings.host}:{settings.port}"
+    )
+    try:
+        uvicorn.run(
+            create_app(settings, runtime=runtime),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            server_header=False,
+            access_log=False,  # uvicorn would log full client IPs (personal data)
+        )
+    finally:
+        runtime.close()
+
+
+@app.command()
+@reports_errors
+def migrate() -> None:
+    """Bring the database to the current schema (serve does this too)."""
+    from charter.runtime import database_engine
+    from charter.schema import upgrade
+
+    engine = database_engine(Settings())
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    console.print("Database is at the current schema.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,30 @@
+"""The firm's public home page and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request) -> HTMLResponse:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "site/home.html", {})
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz(request: Request) -> JSONResponse:
+    """Liveness and readiness: the database answers and the policy is loaded."""
+    runtime = request.app.state.runtime
+    body: dict[str, Any] = {"status": "ok", "policy_version": runtime.policy.version}
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means not ready
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse(body)
