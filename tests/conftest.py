@@ -58,7 +58,7 @@ def _pg_reachable() -> str | None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
     return None
 
@@ -71,7 +71,7 @@ def pg_scratch_url() -> Iterator[str]:
         message = f"PostgreSQL NOT REACHABLE at {PG_ADMIN_URL} ({problem}): skipping PG tests"
         if os.environ.get("CHARTER_REQUIRE_PG") == "1":
             pytest.fail(message + " but CHARTER_REQUIRE_PG=1")
-        print(f"\n\n!!!!! {message} !!!!!\n")  # noqa: T201 - loud on purpose
+        print(f"\n\n!!!!! {message} !!!!!\n")
         pytest.skip(message)
     name = f"charter_test_{os.getpid()}_{secrets.token_hex(4)}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -166,7 +166,9 @@ def runtime(
 
 
 @pytest.fixture
-def fresh_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+def fresh_database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """An empty database of its own (for a real server process): a new SQLite file, or a new
     PostgreSQL database dropped after the test."""
     if backend == "sqlite":

@@ -13,7 +13,9 @@ import pytest
 from tests.server import charter_command, charter_env, free_port, running_server
 
 
-def run_charter(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_charter(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         charter_command(*args),
         env=charter_env(data_dir, env),
@@ -58,7 +60,9 @@ def test_fresh_installation_serves_the_policy(tmp_path: Path, fresh_database_url
     assert "2 entries verified" in verified.stdout
 
 
-def test_restart_reuses_keys_and_records_nothing_new(tmp_path: Path, fresh_database_url: str) -> None:
+def test_restart_reuses_keys_and_records_nothing_new(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
     data_dir = tmp_path / "site"
     env = {"CHARTER_DATABASE_URL": fresh_database_url}
     with running_server(data_dir, env):
@@ -98,7 +102,9 @@ def test_wrong_key_is_refused(tmp_path: Path, fresh_database_url: str) -> None:
     assert "does not belong to this installation" in result.stderr
 
 
-def test_changed_policy_without_new_version_is_refused(tmp_path: Path, fresh_database_url: str) -> None:
+def test_changed_policy_without_new_version_is_refused(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
     from charter.settings import shipped_policy_path
 
     data_dir = tmp_path / "site"
@@ -135,6 +141,8 @@ def test_data_dir_option_equals_environment(tmp_path: Path, flag_first: bool) ->
     args = ["--data-dir", str(data_dir), "migrate"] if flag_first else ["migrate"]
     if not flag_first:
         env["CHARTER_DATA_DIR"] = str(data_dir)
-    result = subprocess.run(charter_command(*args), env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        charter_command(*args), env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert (data_dir / "charter.db").exists()

@@ -25,7 +25,7 @@ from charter.policy.routes import router as policy_router
 from charter.runtime import Runtime
 from charter.settings import Settings
 from charter.site.routes import router as site_router
-from charter.templating import build_templates
+from charter.templating import build_templates, page
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = runtime is None
-        if owned:
+        if runtime is None:
             from charter.installation.service import open_runtime
 
             active = open_runtime(settings or Settings())
@@ -58,7 +57,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
-            if owned:
+            if runtime is None:
                 active.close()
 
     app = FastAPI(
@@ -96,12 +95,9 @@ def _wants_json(request: Request) -> bool:
 def _error_response(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
-    templates = getattr(request.app.state, "templates", None)
-    if templates is None:
+    if getattr(request.app.state, "templates", None) is None:
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
-    return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
-    )
+    return page(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from charter.audit.cli import app as audit_app
 from charter.command import console, reports_errors
+from charter.consent.cli import app as consent_app
 from charter.policy.cli import app as policy_app
 from charter.settings import Settings
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
+app.add_typer(consent_app, name="consent")
 
 
 @app.callback()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from charter.audit.anchor import advance_anchor, anchor_path
 from charter.clock import Clock, make_clock
-from charter.db import make_engine, make_session_factory, unit_of_work
+from charter.db import make_engine, unit_of_work
 from charter.keyring import Keyring
 from charter.policy.schemas import Policy
 from charter.settings import Settings

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from charter.runtime import Runtime
@@ -16,3 +20,18 @@ def build_templates(runtime: Runtime) -> Jinja2Templates:
     templates.env.globals["organisation"] = runtime.policy.organisation
     templates.env.globals["policy_version"] = runtime.policy.version
     return templates
+
+
+def page(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render one of the app's templates (the thin edge every page route uses)."""
+    templates: Jinja2Templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, dict(context or {}), status_code=status_code
+    )
+    return response

@@ -95,9 +95,7 @@ def test_tampering_in_sql_breaks_verification(
         write_entries(work, 6)
     with runtime.unit() as work:
         drop_append_only_guard(work)
-        work.session.execute(
-            text(statement), {"at": "2030-01-01 00:00:00", "fake": "f" * 64}
-        )
+        work.session.execute(text(statement), {"at": "2030-01-01 00:00:00", "fake": "f" * 64})
     with runtime.unit(write=False) as work:
         result = verify_now(runtime, work)
     assert not result.intact, what
@@ -167,7 +165,9 @@ entry_strategy = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     entries=st.lists(entry_strategy, min_size=1, max_size=15),
     data=st.data(),

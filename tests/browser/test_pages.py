@@ -64,7 +64,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.mark.parametrize(("name", "path", "expected"), PAGES, ids=[p[0] for p in PAGES])
-def test_page_renders_cleanly(page: Page, base_url: str, name: str, path: str, expected: str) -> None:
+def test_page_renders_cleanly(
+    page: Page, base_url: str, name: str, path: str, expected: str
+) -> None:
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:

@@ -144,7 +144,11 @@ def record_policy_in_force(work: Work) -> PolicyPublication:
         work,
         actor=SYSTEM_ACTOR,
         action="policy.in_force",
-        detail={"policy_id": work.policy.policy_id, "version": work.policy.version, "sha256": digest},
+        detail={
+            "policy_id": work.policy.policy_id,
+            "version": work.policy.version,
+            "sha256": digest,
+        },
     )
     return publication
 
@@ -158,7 +162,7 @@ def open_runtime(
     writes the installation and the policy in force to the audit log (``serve`` does;
     read-only commands such as ``audit verify`` must not write anything).
     """
-    policy = load_policy(settings.policy)
+    policy = load_policy(settings.policy, require_valid=True)
     history = load_history(settings.policy)
     engine = database_engine(settings)
     try:

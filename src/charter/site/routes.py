@@ -8,23 +8,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
+from charter.runtime import Runtime
+from charter.templating import page
+
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(request: Request) -> HTMLResponse:
-    templates = request.app.state.templates
-    return templates.TemplateResponse(request, "site/home.html", {})
+    return page(request, "site/home.html")
 
 
 @router.get("/healthz", include_in_schema=False)
 def healthz(request: Request) -> JSONResponse:
     """Liveness and readiness: the database answers and the policy is loaded."""
-    runtime = request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime
     body: dict[str, Any] = {"status": "ok", "policy_version": runtime.policy.version}
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means not ready
+    except Exception:
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse(body)
