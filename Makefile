@@ -49,11 +49,13 @@ bench: $(DEV_STAMP)
 
 ## Regenerate the initial migration from the models (pre-release only).
 migration: $(DEV_STAMP)
-	rm -f src/charter/migrations/versions/0001_*.py /tmp/charter-migration.db
-	mv src/charter/migrations/versions/0002_*.py /tmp/
-	CHARTER_DATABASE_URL=sqlite:////tmp/charter-migration.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001 || true
-	mv /tmp/0002_*.py src/charter/migrations/versions/
-	$(BIN)/ruff format src/charter/migrations/versions
+	flock /tmp/charter-migration.lock sh -c '\
+	  set -e; tmp=$$(mktemp -d); \
+	  rm -f src/charter/migrations/versions/0001_*.py; \
+	  mv src/charter/migrations/versions/0002_*.py "$$tmp/"; \
+	  CHARTER_DATABASE_URL=sqlite:///$$tmp/schema.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001 || status=$$?; \
+	  mv "$$tmp"/0002_*.py src/charter/migrations/versions/; rm -rf "$$tmp"; \
+	  $(BIN)/ruff format -q src/charter/migrations/versions; exit $${status:-0}'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -26,6 +26,7 @@ from charter.runtime import Runtime
 from charter.settings import Settings
 from charter.site.routes import router as site_router
 from charter.templating import build_templates, page
+from charter.web.csrf import set_session_cookie
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
+        set_session_cookie(request, response)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.scheme == "https":

@@ -16,7 +16,9 @@ import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from charter.errors import CharterError
 
@@ -54,3 +56,8 @@ def keyed_digest(key: bytes, message: bytes) -> bytes:
 def fingerprint(key: bytes) -> str:
     """A short public identifier of a key that reveals nothing about it."""
     return keyed_digest(key, b"charter-key-fingerprint").hex()[:16]
+
+
+def derive_key(key: bytes, label: bytes) -> bytes:
+    """A sub-key for one purpose (HKDF-SHA-256), so one secret never serves two roles."""
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=label).derive(key)

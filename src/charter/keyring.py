@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from charter.crypto import KEY_BYTES, fingerprint, new_key
+from charter.crypto import KEY_BYTES, derive_key, fingerprint, new_key
 from charter.errors import KeyringError
 
 KEY_NAMES = ("master", "index", "audit")
@@ -31,6 +31,12 @@ class Keyring:
     master: bytes
     index: bytes
     audit: bytes
+
+    @property
+    def web_secret(self) -> bytes:
+        """Key for session-bound CSRF tokens and signed links, derived (HKDF) from the
+        master key so the ring stays three keys; rotating the master logs everyone out."""
+        return derive_key(self.master, b"charter web secret v1")
 
     def fingerprints(self) -> dict[str, str]:
         return {name: fingerprint(getattr(self, name)) for name in KEY_NAMES}

@@ -60,6 +60,33 @@ class Settings(BaseSettings):
         description="Public address of the site, used in links sent by email.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    smtp_url: str | None = Field(
+        default=None,
+        description="Outbound mail server, e.g. smtp://user:pass@host:587?starttls=1. "
+        "Unset: mail goes to the local outbox (DATA_DIR/outbox) instead.",
+    )
+    mail_from: str = Field(
+        default="AJP IT Services <no-reply@ajp-it-services.example>",
+        description="From address of every email Charter sends.",
+    )
+    staff_notification_email: str = Field(
+        default="enquiries@ajp-it-services.example",
+        description="Where new-enquiry notifications go (they carry only a console link).",
+    )
+    ga_measurement_id: str | None = Field(
+        default=None,
+        description="Google Analytics measurement id (G-...); loaded only after opt-in.",
+    )
+    special_category_mode: str = Field(
+        default="redact",
+        pattern="^(redact|quarantine|reject)$",
+        description="What happens to free text flagged as special-category data (Art. 9/10): "
+        "redact the passage, quarantine the message, or reject it.",
+    )
+    trust_proxy_headers: bool = Field(
+        default=False,
+        description="Take the client address from X-Forwarded-For (behind a trusted proxy).",
+    )
 
     @field_validator("data_dir", "policy")
     @classmethod

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from charter.runtime import Runtime
+from charter.web.csrf import csrf_input
 
 
 def build_templates(runtime: Runtime) -> Jinja2Templates:
@@ -19,6 +20,7 @@ def build_templates(runtime: Runtime) -> Jinja2Templates:
     templates = Jinja2Templates(directory=directory)
     templates.env.globals["organisation"] = runtime.policy.organisation
     templates.env.globals["policy_version"] = runtime.policy.version
+    templates.env.globals["csrf_input"] = csrf_input
     return templates
 
 

@@ -115,21 +115,21 @@ CASES: list[tuple[str, Callable[[Data], object], Level, str, str]] = [
         _append("collection_points", "contact_form", "fields", "contact.fax"),
         ERROR,
         "undeclared-field",
-        "collection_points[contact_form].fields[4]",
+        "collection_points[contact_form].fields[6]",
     ),
     (
         "collection point collects from an undeclared category",
         _append("collection_points", "contact_form", "fields", "health.allergies"),
         ERROR,
         "undeclared-field",
-        "collection_points[contact_form].fields[4]",
+        "collection_points[contact_form].fields[6]",
     ),
     (
         "field reference without category",
         _append("collection_points", "contact_form", "fields", "email"),
         ERROR,
         "undeclared-field",
-        "collection_points[contact_form].fields[4]",
+        "collection_points[contact_form].fields[6]",
     ),
     (
         "collection point serves an undeclared purpose",
@@ -304,7 +304,7 @@ CASES: list[tuple[str, Callable[[Data], object], Level, str, str]] = [
         _append("collection_points", "contact_form", "fields", "financial.bank_account"),
         ERROR,
         "retention-missing",
-        "collection_points[contact_form].fields[4]",
+        "collection_points[contact_form].fields[6]",
     ),
     (
         "special-category field",

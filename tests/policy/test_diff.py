@@ -43,6 +43,9 @@ def test_1_0_to_1_1_lists_the_material_changes(policy_1_0: Policy, policy_1_1: P
         ChangeKind.COLLECTION_POINT_ADDED: 1,
         ChangeKind.COOKIE_CONSENT_CHANGED: 1,
         ChangeKind.RIGHT_ADDED: 4,
+        ChangeKind.CATEGORY_ADDED: 1,
+        ChangeKind.CATEGORIES_WIDENED: 3,
+        ChangeKind.FIELDS_COLLECTED_ADDED: 2,
     }
     (basis,) = diff.of_kind(ChangeKind.LAWFUL_BASIS_CHANGED)
     assert basis.subject == "analytics"
@@ -75,7 +78,7 @@ def test_drafted_change_log_entry(policy_1_0: Policy, policy_1_1: Policy) -> Non
     assert entry.version == "1.1"
     assert entry.date == date(2026, 11, 25)
     assert entry.summary == "Changes since version 1.0."
-    assert len(entry.changes) == 15
+    assert len(entry.changes) == 21
     assert "Google Analytics cookies are now set only with your consent." in entry.changes
 
 
@@ -238,7 +241,7 @@ def test_purposes_recipients_points_and_cookies_added_and_removed() -> None:
         item(d, "collection_points", "customer_account")["purposes"].remove("seek_feedback")
         item(d, "recipients", "email_provider")["purposes"].remove("seek_feedback")
         d["recipients"].remove(item(d, "recipients", "fraud_prevention_agencies"))
-        item(d, "collection_points", "contact_form")["fields"].append("identity.title")
+        item(d, "collection_points", "contact_form")["fields"].append("contact.billing_address")
         d["collection_points"].remove(item(d, "collection_points", "correspondence"))
         d["cookies"].pop()
         item(d, "recipients", "payment_processor")["transfer"] = {
@@ -250,7 +253,7 @@ def test_purposes_recipients_points_and_cookies_added_and_removed() -> None:
     assert kinds[ChangeKind.PURPOSE_REMOVED] == "Purpose removed: Feedback."
     assert kinds[ChangeKind.RECIPIENT_REMOVED].startswith("Recipient removed: Fraud prevention")
     assert kinds[ChangeKind.FIELDS_COLLECTED_ADDED] == (
-        "Contact form on our website now also collects: Title."
+        "Contact form on our website now also collects: Billing address."
     )
     assert kinds[ChangeKind.COLLECTION_POINT_REMOVED].endswith("Correspondence.")
     assert kinds[ChangeKind.COOKIE_REMOVED] == "Cookie removed: Session cookies."

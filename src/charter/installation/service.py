@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from charter.audit import service as audit
 from charter.audit.models import AuditEntry
+from charter.consent.service import mark_renewal_needed
 from charter.db import make_session_factory, unit_of_work
 from charter.errors import KeyringError, PolicyInvalid
 from charter.installation.models import Installation, PolicyPublication
@@ -30,7 +31,14 @@ from charter.keyring import (
     read_keyring_file,
     write_keyring_file,
 )
-from charter.policy.loader import canonical_policy, load_history, load_policy
+from charter.policy.diff import diff_policies, purposes_needing_renewal
+from charter.policy.loader import (
+    canonical_policy,
+    load_history,
+    load_policy,
+    policy_from_document,
+)
+from charter.policy.schemas import Policy
 from charter.runtime import Runtime, Work, database_engine, settings_clock
 from charter.schema import upgrade
 from charter.settings import Settings
@@ -136,10 +144,15 @@ def record_policy_in_force(work: Work) -> PolicyPublication:
                 "their consent was given under."
             )
         return existing
+    previous = work.session.scalars(
+        select(PolicyPublication).order_by(PolicyPublication.id.desc()).limit(1)
+    ).first()
     publication = PolicyPublication(
         version=work.policy.version, sha256=digest, document=document, in_force_from=work.now()
     )
     work.session.add(publication)
+    if previous is not None:
+        renew_outrun_consents(work, policy_from_document(previous.document))
     audit.record(
         work,
         actor=SYSTEM_ACTOR,
@@ -151,6 +164,18 @@ def record_policy_in_force(work: Work) -> PolicyPublication:
         },
     )
     return publication
+
+
+def renew_outrun_consents(work: Work, previous: Policy) -> int:
+    """Art. 4(11), 7(2): a consent covers what the person was told. When the policy now in
+    force widens what a consent-based purpose does, consents given under earlier wording
+    are flagged for renewal (``decide()`` refuses them until given afresh)."""
+    purposes = purposes_needing_renewal(diff_policies(previous, work.policy))
+    if not purposes:
+        return 0
+    return mark_renewal_needed(
+        work, purposes=purposes, given_before_version=work.policy.version, actor=SYSTEM_ACTOR
+    )
 
 
 def open_runtime(

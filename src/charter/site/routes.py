@@ -19,6 +19,11 @@ def home(request: Request) -> HTMLResponse:
     return page(request, "site/home.html")
 
 
+@router.get("/services", response_class=HTMLResponse, include_in_schema=False)
+def services(request: Request) -> HTMLResponse:
+    return page(request, "site/services.html")
+
+
 @router.get("/healthz", include_in_schema=False)
 def healthz(request: Request) -> JSONResponse:
     """Liveness and readiness: the database answers and the policy is loaded."""

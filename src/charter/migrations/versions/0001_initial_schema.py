@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 08:06:56.396565
+Create Date: 2026-11-25 08:28:05.305431
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import charter.db
+
 
 revision = "0001"
 down_revision = None
