@@ -17,6 +17,10 @@ it as HTML for pages and JSON for the API; the CLI prints it and exits non-zero.
     ├── PolicyInvalid (500)            the policy file fails validation
     ├── KeyringError (500)             master key missing, wrong or unreadable
     └── AuditChainBroken (500)
+
+Feature errors extend these branches where they are raised, e.g.
+``vault.keys.DataErased(Conflict)``, ``crypto.DecryptionFailed``,
+``web.csrf.CsrfFailed`` (403), ``mail.sender.MailNotSent``.
 """
 
 from __future__ import annotations
