@@ -55,6 +55,30 @@ def marketing_wording(policy: Policy) -> str:
     return next(c.wording for c in point.consents if c.purpose == "marketing")
 
 
+def install_with_marketing_consent(data_dir: Path, policy_path: Path) -> int:
+    """A new installation holding one subject who consented to email marketing."""
+    runtime = open_runtime(Settings(data_dir=data_dir, policy=policy_path))
+    try:
+        with runtime.unit() as work:
+            subject = Subject(ref=secrets.token_hex(16), created_at=work.now())
+            work.session.add(subject)
+            work.session.flush()
+            give_consent(
+                work,
+                subject,
+                purpose="marketing",
+                channel="email",
+                collection_point="contact_form",
+                wording=marketing_wording(work.policy),
+                evidence={"method": "web_form"},
+                actor="test",
+            )
+            assert decide(work, subject.id, "marketing", "email").allowed
+            return subject.id
+    finally:
+        runtime.close()
+
+
 def test_charter_now_freezes_the_clock(tmp_path: Path) -> None:
     frozen = datetime(2031, 5, 4, 12, 30, tzinfo=UTC)
     runtime = open_runtime(Settings(data_dir=tmp_path / "site", now=frozen))
@@ -73,26 +97,7 @@ def test_charter_now_freezes_the_clock(tmp_path: Path) -> None:
 def test_widening_a_consent_purpose_marks_old_consents_for_renewal(tmp_path: Path) -> None:
     policy_path = copy_policies(tmp_path / "policies")
     data_dir = tmp_path / "site"
-    runtime = open_runtime(Settings(data_dir=data_dir, policy=policy_path))
-    try:
-        with runtime.unit() as work:
-            subject = Subject(ref=secrets.token_hex(16), created_at=work.now())
-            work.session.add(subject)
-            work.session.flush()
-            give_consent(
-                work,
-                subject,
-                purpose="marketing",
-                channel="email",
-                collection_point="contact_form",
-                wording=marketing_wording(work.policy),
-                evidence={"method": "web_form"},
-                actor="test",
-            )
-            subject_id = subject.id
-            assert decide(work, subject_id, "marketing", "email").allowed
-    finally:
-        runtime.close()
+    subject_id = install_with_marketing_consent(data_dir, policy_path)
 
     def widen(document: dict[str, Any]) -> None:
         for purpose in document["purposes"]:
@@ -115,25 +120,7 @@ def test_widening_a_consent_purpose_marks_old_consents_for_renewal(tmp_path: Pat
 def test_rewording_only_keeps_consents_valid(tmp_path: Path) -> None:
     policy_path = copy_policies(tmp_path / "policies")
     data_dir = tmp_path / "site"
-    runtime = open_runtime(Settings(data_dir=data_dir, policy=policy_path))
-    try:
-        with runtime.unit() as work:
-            subject = Subject(ref=secrets.token_hex(16), created_at=work.now())
-            work.session.add(subject)
-            work.session.flush()
-            give_consent(
-                work,
-                subject,
-                purpose="marketing",
-                channel="email",
-                collection_point="contact_form",
-                wording=marketing_wording(work.policy),
-                evidence={"method": "web_form"},
-                actor="test",
-            )
-            subject_id = subject.id
-    finally:
-        runtime.close()
+    subject_id = install_with_marketing_consent(data_dir, policy_path)
 
     def reword(document: dict[str, Any]) -> None:
         document["sections"][0]["paragraphs"][0] += " Thank you for reading."
