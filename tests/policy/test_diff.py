@@ -40,7 +40,7 @@ def test_1_0_to_1_1_lists_the_material_changes(policy_1_0: Policy, policy_1_1: P
         ChangeKind.LAWFUL_BASIS_CHANGED: 1,
         ChangeKind.TRANSFER_MECHANISM_CHANGED: 3,
         ChangeKind.RETENTION_SHORTER: 5,
-        ChangeKind.COLLECTION_POINT_ADDED: 1,
+        ChangeKind.COLLECTION_POINT_ADDED: 2,
         ChangeKind.COOKIE_CONSENT_CHANGED: 1,
         ChangeKind.RIGHT_ADDED: 4,
         ChangeKind.CATEGORY_ADDED: 1,
@@ -78,7 +78,7 @@ def test_drafted_change_log_entry(policy_1_0: Policy, policy_1_1: Policy) -> Non
     assert entry.version == "1.1"
     assert entry.date == date(2026, 11, 25)
     assert entry.summary == "Changes since version 1.0."
-    assert len(entry.changes) == 21
+    assert len(entry.changes) == 22
     assert "Google Analytics cookies are now set only with your consent." in entry.changes
 
 
