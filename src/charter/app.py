@@ -20,12 +20,19 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from charter.analytics.middleware import statistics_middleware
+from charter.analytics.routes import router as statistics_router
+from charter.cookies.middleware import cookie_consent_middleware
+from charter.cookies.routes import router as cookies_router
+from charter.enquiries.routes import router as enquiries_router
 from charter.errors import CharterError
+from charter.newsletter.routes import router as newsletter_router
 from charter.policy.routes import router as policy_router
 from charter.runtime import Runtime
 from charter.settings import Settings
 from charter.site.routes import router as site_router
 from charter.templating import build_templates, page
+from charter.web.accesslog import AccessLogMiddleware
 from charter.web.csrf import set_session_cookie
 
 log = logging.getLogger(__name__)
@@ -71,6 +78,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(site_router)
     app.include_router(policy_router)
+    app.include_router(enquiries_router)
+    app.include_router(newsletter_router)
+    app.include_router(cookies_router)
+    app.include_router(statistics_router)
     _install_error_handlers(app)
 
     @app.middleware("http")
@@ -85,6 +96,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    app.middleware("http")(statistics_middleware)
+    app.middleware("http")(cookie_consent_middleware)  # outside security_headers: widens CSP
+    app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every request
     return app
 
 

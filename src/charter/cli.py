@@ -8,10 +8,13 @@ from pathlib import Path
 
 import typer
 
+from charter.analytics.cli import app as stats_app
 from charter.audit.cli import app as audit_app
 from charter.command import console, reports_errors
 from charter.consent.cli import app as consent_app
+from charter.mail.cli import app as mail_app
 from charter.policy.cli import app as policy_app
+from charter.screening.cli import app as screen_app
 from charter.settings import Settings
 
 app = typer.Typer(
@@ -22,6 +25,9 @@ app = typer.Typer(
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
 app.add_typer(consent_app, name="consent")
+app.add_typer(stats_app, name="stats")
+app.add_typer(mail_app, name="mail")
+app.add_typer(screen_app, name="screen")
 
 
 @app.callback()

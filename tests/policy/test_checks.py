@@ -173,7 +173,7 @@ CASES: list[tuple[str, Callable[[Data], object], Level, str, str]] = [
         lambda d: d["purposes"].append(dict(item(d, "purposes", "marketing"))),
         ERROR,
         "duplicate-id",
-        "purposes[11].id",
+        "purposes[12].id",
     ),
     (
         "duplicate field id in a category",
@@ -187,7 +187,7 @@ CASES: list[tuple[str, Callable[[Data], object], Level, str, str]] = [
         lambda d: d["cookies"].append(dict(d["cookies"][1])),
         ERROR,
         "duplicate-id",
-        "cookies[2].name",
+        "cookies[4].name",
     ),
     (
         "version missing from the change log",
@@ -229,10 +229,10 @@ CASES: list[tuple[str, Callable[[Data], object], Level, str, str]] = [
     ),
     (
         "unknown cookie category",
-        _set("cookies", "Session cookies", category="tracking"),
+        _set("cookies", "charter_session", category="tracking"),
         ERROR,
         "cookie-category",
-        "cookies[Session cookies].category",
+        "cookies[charter_session].category",
     ),
     # Sharing and transfers
     (

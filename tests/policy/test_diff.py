@@ -46,6 +46,11 @@ def test_1_0_to_1_1_lists_the_material_changes(policy_1_0: Policy, policy_1_1: P
         ChangeKind.CATEGORY_ADDED: 1,
         ChangeKind.CATEGORIES_WIDENED: 3,
         ChangeKind.FIELDS_COLLECTED_ADDED: 2,
+        ChangeKind.PURPOSE_ADDED: 1,
+        ChangeKind.RECIPIENT_WIDENED: 1,
+        # "Session cookies" is now listed by its real name, beside two more necessary ones.
+        ChangeKind.COOKIE_ADDED: 3,
+        ChangeKind.COOKIE_REMOVED: 1,
     }
     (basis,) = diff.of_kind(ChangeKind.LAWFUL_BASIS_CHANGED)
     assert basis.subject == "analytics"
@@ -78,7 +83,7 @@ def test_drafted_change_log_entry(policy_1_0: Policy, policy_1_1: Policy) -> Non
     assert entry.version == "1.1"
     assert entry.date == date(2026, 11, 25)
     assert entry.summary == "Changes since version 1.0."
-    assert len(entry.changes) == 22
+    assert len(entry.changes) == 28
     assert "Google Analytics cookies are now set only with your consent." in entry.changes
 
 
@@ -256,8 +261,27 @@ def test_purposes_recipients_points_and_cookies_added_and_removed() -> None:
         "Contact form on our website now also collects: Billing address."
     )
     assert kinds[ChangeKind.COLLECTION_POINT_REMOVED].endswith("Correspondence.")
-    assert kinds[ChangeKind.COOKIE_REMOVED] == "Cookie removed: Session cookies."
+    assert kinds[ChangeKind.COOKIE_REMOVED] == "Cookie removed: charter_stats_optout."
     assert (
         "now rely on International Data Transfer Agreement"
         in (kinds[ChangeKind.TRANSFER_MECHANISM_CHANGED])
     )
+
+
+def test_a_recipient_receiving_more_renews_only_purposes_using_that_data() -> None:
+    def unrelated(d: Data) -> None:
+        item(d, "recipients", "email_provider")["categories"].append("financial")
+
+    diff = diff_after(unrelated)
+    assert diff.of_kind(ChangeKind.RECIPIENT_WIDENED)
+    assert purposes_needing_renewal(diff) == set()
+
+    def without_contact(d: Data) -> None:
+        item(d, "recipients", "email_provider")["categories"].remove("contact")
+
+    def with_contact(d: Data) -> None:
+        item(d, "recipients", "email_provider")["categories"].append("contact")
+
+    diff = diff_after(with_contact, before=without_contact)
+    assert diff.of_kind(ChangeKind.RECIPIENT_WIDENED)
+    assert purposes_needing_renewal(diff) == {"marketing"}

@@ -225,8 +225,12 @@ def _recipient_changes(old: Policy, new: Policy) -> list[Change]:
             added = [purpose_name(new, p) for p in new_purposes]
             added += [category_name(new, c) for c in new_categories]
             description = f"{recipient.name} now also receives data for: {', '.join(added)}."
-            widens = frozenset(new_purposes) | (
-                frozenset(recipient.purposes) if new_categories else frozenset()
+            # New categories widen only the purposes that use them: a processor that now
+            # also carries correspondence does not change what marketing consent covers.
+            widens = frozenset(new_purposes) | frozenset(
+                purpose_id
+                for purpose_id in recipient.purposes
+                if _uses_any(new, purpose_id, new_categories)
             )
             changes.append(Change(ChangeKind.RECIPIENT_WIDENED, recipient.id, description, widens))
         moved = previous.country.upper() != recipient.country.upper()
@@ -251,6 +255,11 @@ def _recipient_changes(old: Policy, new: Policy) -> list[Change]:
             description = f"Recipient removed: {recipient.name}."
             changes.append(Change(ChangeKind.RECIPIENT_REMOVED, recipient_id, description))
     return changes
+
+
+def _uses_any(policy: Policy, purpose_id: str, categories: list[str]) -> bool:
+    declared = {p.id: p for p in policy.purposes}.get(purpose_id)
+    return declared is not None and any(c in declared.categories for c in categories)
 
 
 def _resolve(policy: Policy, category: str, point: str | None) -> RetentionRule | None:

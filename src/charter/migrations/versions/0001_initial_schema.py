@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 08:28:05.305431
+Create Date: 2026-11-25 08:40:39.410586
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import charter.db
-
 
 revision = "0001"
 down_revision = None
@@ -47,6 +46,55 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "cookie_choices",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("choice_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("policy_version", sa.String(length=32), nullable=False),
+        sa.Column("granted", sa.JSON(), nullable=False),
+        sa.Column("denied", sa.JSON(), nullable=False),
+        sa.Column("origin", sa.String(length=16), nullable=False),
+        sa.Column("network", sa.String(length=64), nullable=False),
+        sa.Column("user_agent_family", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cookie_choices")),
+        sa.UniqueConstraint("choice_id", name=op.f("uq_cookie_choices_choice_id")),
+    )
+    with op.batch_alter_table("cookie_choices", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cookie_choices_created_at"), ["created_at"], unique=False
+        )
+
+    op.create_table(
+        "correspondence_rejections",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("received_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_via", sa.String(length=32), nullable=False),
+        sa.Column("message_id_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("sender_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correspondence_rejections")),
+        sa.UniqueConstraint(
+            "message_id_digest", name=op.f("uq_correspondence_rejections_message_id_digest")
+        ),
+    )
+    with op.batch_alter_table("correspondence_rejections", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_correspondence_rejections_sender_digest"),
+            ["sender_digest"],
+            unique=False,
+        )
+
+    op.create_table(
         "installation",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("installed_at", charter.db.UTCDateTime(timezone=True), nullable=False),
@@ -71,6 +119,45 @@ def upgrade() -> None:
         sa.UniqueConstraint("version", name=op.f("uq_policy_publications_version")),
     )
     op.create_table(
+        "rate_limit_counters",
+        sa.Column("bucket", sa.String(length=64), nullable=False),
+        sa.Column("window_start", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", "window_start", name=op.f("pk_rate_limit_counters")),
+    )
+    with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rate_limit_counters_window_start"), ["window_start"], unique=False
+        )
+
+    op.create_table(
+        "stats_counts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("dimension", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=255), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "dimension", "value", name=op.f("pk_stats_counts")),
+    )
+    op.create_table(
+        "stats_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("page_views", sa.Integer(), nullable=False),
+        sa.Column("visitors", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_stats_days")),
+    )
+    op.create_table(
+        "stats_salts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("salt", sa.LargeBinary(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_stats_salts")),
+    )
+    op.create_table(
+        "stats_visitors",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("day", "digest", name=op.f("pk_stats_visitors")),
+    )
+    op.create_table(
         "subjects",
         sa.Column(
             "id",
@@ -85,6 +172,13 @@ def upgrade() -> None:
         sa.Column("erased_at", charter.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subjects")),
         sa.UniqueConstraint("ref", name=op.f("uq_subjects_ref")),
+    )
+    op.create_table(
+        "suppressed_addresses",
+        sa.Column("digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("suppressed_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("route", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_suppressed_addresses")),
     )
     op.create_table(
         "consent_events",
@@ -134,6 +228,75 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("subject_id", name=op.f("pk_data_keys")),
     )
     op.create_table(
+        "enquiries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(length=16), nullable=False),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("value_ids", sa.JSON(), nullable=False),
+        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.Column("handling", sa.String(length=16), nullable=False),
+        sa.Column("consent_record_ids", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_enquiries_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_enquiries")),
+        sa.UniqueConstraint("reference", name=op.f("uq_enquiries_reference")),
+    )
+    with op.batch_alter_table("enquiries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_enquiries_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_enquiries_subject_id"), ["subject_id"], unique=False)
+
+    op.create_table(
+        "newsletter_signups",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("token_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("email_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("sealed_email", sa.LargeBinary(), nullable=False),
+        sa.Column("sealed_first_name", sa.LargeBinary(), nullable=True),
+        sa.Column("wording", sa.Text(), nullable=False),
+        sa.Column("policy_version", sa.String(length=32), nullable=False),
+        sa.Column("requested_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_newsletter_signups_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_newsletter_signups")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_newsletter_signups_token_digest")),
+    )
+    with op.batch_alter_table("newsletter_signups", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_newsletter_signups_email_digest"), ["email_digest"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_newsletter_signups_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_newsletter_signups_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
         "personal_values",
         sa.Column(
             "id",
@@ -171,6 +334,24 @@ def upgrade() -> None:
             batch_op.f("ix_personal_values_subject_id"), ["subject_id"], unique=False
         )
 
+    op.create_table(
+        "preference_links",
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("nonce", sa.String(length=32), nullable=False),
+        sa.Column("token_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("email_digest", sa.LargeBinary(length=32), nullable=True),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_preference_links_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("subject_id", name=op.f("pk_preference_links")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_preference_links_token_digest")),
+    )
     op.create_table(
         "blind_indexes",
         sa.Column(
@@ -228,11 +409,108 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subject_id", "purpose", "channel", name=op.f("pk_consent_states")),
     )
+    op.create_table(
+        "correspondence",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("received_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_via", sa.String(length=32), nullable=False),
+        sa.Column("message_id_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column(
+            "subject_value_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "body_value_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.Column("quarantined", sa.Boolean(), nullable=False),
+        sa.Column("pii_types", sa.JSON(), nullable=False),
+        sa.Column("attachment_count", sa.Integer(), nullable=False),
+        sa.Column("attachment_types", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["body_value_id"],
+            ["personal_values.id"],
+            name=op.f("fk_correspondence_body_value_id_personal_values"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_correspondence_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_value_id"],
+            ["personal_values.id"],
+            name=op.f("fk_correspondence_subject_value_id_personal_values"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correspondence")),
+        sa.UniqueConstraint("message_id_digest", name=op.f("uq_correspondence_message_id_digest")),
+    )
+    with op.batch_alter_table("correspondence", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_correspondence_body_value_id"), ["body_value_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_correspondence_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "correspondence_mentions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "correspondence_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("digest", sa.LargeBinary(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["correspondence_id"],
+            ["correspondence.id"],
+            name=op.f("fk_correspondence_mentions_correspondence_id_correspondence"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correspondence_mentions")),
+    )
+    with op.batch_alter_table("correspondence_mentions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_correspondence_mentions_correspondence_id"),
+            ["correspondence_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_correspondence_mentions_kind_digest", ["kind", "digest"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("correspondence_mentions", schema=None) as batch_op:
+        batch_op.drop_index("ix_correspondence_mentions_kind_digest")
+        batch_op.drop_index(batch_op.f("ix_correspondence_mentions_correspondence_id"))
+
+    op.drop_table("correspondence_mentions")
+    with op.batch_alter_table("correspondence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_correspondence_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_correspondence_body_value_id"))
+
+    op.drop_table("correspondence")
     op.drop_table("consent_states")
     with op.batch_alter_table("blind_indexes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_blind_indexes_value_id"))
@@ -240,19 +518,48 @@ def downgrade() -> None:
         batch_op.drop_index("ix_blind_indexes_kind_digest")
 
     op.drop_table("blind_indexes")
+    op.drop_table("preference_links")
     with op.batch_alter_table("personal_values", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_personal_values_subject_id"))
         batch_op.drop_index(batch_op.f("ix_personal_values_retain_until"))
 
     op.drop_table("personal_values")
+    with op.batch_alter_table("newsletter_signups", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_newsletter_signups_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_newsletter_signups_expires_at"))
+        batch_op.drop_index(batch_op.f("ix_newsletter_signups_email_digest"))
+
+    op.drop_table("newsletter_signups")
+    with op.batch_alter_table("enquiries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_enquiries_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_enquiries_created_at"))
+
+    op.drop_table("enquiries")
     op.drop_table("data_keys")
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_events_subject_id"))
 
     op.drop_table("consent_events")
+    op.drop_table("suppressed_addresses")
     op.drop_table("subjects")
+    op.drop_table("stats_visitors")
+    op.drop_table("stats_salts")
+    op.drop_table("stats_days")
+    op.drop_table("stats_counts")
+    with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rate_limit_counters_window_start"))
+
+    op.drop_table("rate_limit_counters")
     op.drop_table("policy_publications")
     op.drop_table("installation")
+    with op.batch_alter_table("correspondence_rejections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_correspondence_rejections_sender_digest"))
+
+    op.drop_table("correspondence_rejections")
+    with op.batch_alter_table("cookie_choices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cookie_choices_created_at"))
+
+    op.drop_table("cookie_choices")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_subject_ref"))
 

@@ -1,0 +1,1 @@
+"""Cookieless first-party statistics: daily aggregates only, with a visible objection."""
