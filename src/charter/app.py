@@ -26,6 +26,7 @@ from charter.cookies.middleware import cookie_consent_middleware
 from charter.cookies.routes import router as cookies_router
 from charter.enquiries.routes import router as enquiries_router
 from charter.errors import CharterError
+from charter.mail.sender import build_sender
 from charter.newsletter.routes import router as newsletter_router
 from charter.policy.routes import router as policy_router
 from charter.runtime import Runtime
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             active = runtime
         app.state.runtime = active
         app.state.templates = build_templates(active)
+        app.state.email_sender = build_sender(active.settings)
         try:
             yield
         finally:

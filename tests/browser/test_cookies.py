@@ -12,11 +12,9 @@ in ``test-artifacts/screenshots``.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,13 +24,11 @@ from playwright.sync_api import (
     Page,
     Route,
     ViewportSize,
-    sync_playwright,
 )
 
+from tests.browsing import SCREENSHOTS, chromium
 from tests.server import running_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 MEASUREMENT_ID = "G-TEST123"
 GOOGLE = re.compile(r"^https?://([a-z0-9-]+\.)*(googletagmanager|google-analytics|google)\.com/")
 GA_STUB = (
@@ -55,22 +51,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run `make browser-deps`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @dataclass

@@ -7,19 +7,20 @@ up there.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
+from tests.browsing import SCREENSHOTS, chromium
 from tests.server import running_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PAGES = [
     ("home", "/", "Dependable IT services"),
+    ("services", "/services", "Managed support"),
+    ("contact", "/contact", "Send message"),
+    ("newsletter", "/newsletter", "newsletter"),
+    ("cookies", "/cookies", "charter_session"),
     ("privacy", "/privacy", "Privacy"),
     ("privacy-changes", "/privacy/changes", "1.0"),
     ("privacy-version-1.0", "/privacy/versions/1.0", "Privacy"),
@@ -37,22 +38,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run `make browser-deps`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

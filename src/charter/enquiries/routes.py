@@ -45,10 +45,8 @@ from charter.enquiries.service import (
     submit_enquiry,
 )
 from charter.errors import NotFound
-from charter.mail.sender import EmailSender, build_sender
 from charter.runtime import Runtime
 from charter.templating import page
-from charter.web.client import client_network
 from charter.web.csrf import check_csrf
 from charter.web.forms import (
     MAX_FORM_BYTES,
@@ -62,7 +60,8 @@ from charter.web.forms import (
     read_form,
     text_is_clean,
 )
-from charter.web.ratelimit import RateLimit, count_submission
+from charter.web.mailer import email_sender
+from charter.web.ratelimit import RateLimit, count_request
 
 router = APIRouter(tags=["enquiries"])
 
@@ -78,27 +77,6 @@ _RECORD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-def email_sender(request: Request) -> EmailSender:
-    """The installation's sender (SMTP or outbox), built once per app on first use."""
-    sender: EmailSender | None = getattr(request.app.state, "email_sender", None)
-    if sender is None:
-        sender = build_sender(_runtime(request).settings)
-        request.app.state.email_sender = sender
-    return sender
-
-
-async def count(request: Request, rule: RateLimit) -> None:
-    """Count this submission against the sender's network, in a unit of its own."""
-    runtime = _runtime(request)
-    network = client_network(request)
-
-    def run() -> None:
-        with runtime.unit() as work:
-            count_submission(work, rule, network=network)
-
-    await run_in_threadpool(run)
 
 
 def _contact_page(
@@ -138,7 +116,7 @@ def contact(request: Request) -> HTMLResponse:
 
 @router.post("/contact", response_class=HTMLResponse, include_in_schema=False)
 async def submit_contact(request: Request) -> Response:
-    await count(request, CONTACT_LIMIT)
+    await count_request(request, CONTACT_LIMIT)
     submitted = await read_form(request, CONTACT_FORM)
     check_csrf(request, submitted.csrf_token)
     if submitted.honeypot_filled:
@@ -180,7 +158,7 @@ def thanks(request: Request) -> HTMLResponse:
 async def screen(request: Request) -> JSONResponse:
     """The page script's check before submitting: ``{"message": "..."}`` in, whether to
     warn out. CSRF-checked by the ``X-CSRF-Token`` header; nothing is stored."""
-    await count(request, SCREEN_LIMIT)
+    await count_request(request, SCREEN_LIMIT)
     kind, _params = media_type(request)
     if kind != "application/json":
         raise UnsupportedForm

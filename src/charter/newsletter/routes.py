@@ -20,7 +20,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from charter.enquiries.routes import count, email_sender
 from charter.errors import CharterError
 from charter.newsletter.preferences import (
     ONE_CLICK_ROUTE,
@@ -58,7 +57,8 @@ from charter.web.forms import (
     read_body,
     read_form,
 )
-from charter.web.ratelimit import RateLimit
+from charter.web.mailer import email_sender
+from charter.web.ratelimit import RateLimit, count_request
 
 router = APIRouter(tags=["newsletter"])
 
@@ -119,7 +119,7 @@ def newsletter(request: Request) -> HTMLResponse:
 
 @router.post("/newsletter", response_class=HTMLResponse, include_in_schema=False)
 async def submit_signup(request: Request) -> Response:
-    await count(request, SIGNUP_LIMIT)
+    await count_request(request, SIGNUP_LIMIT)
     submitted = await read_form(request, SIGNUP_FORM)
     check_csrf(request, submitted.csrf_token)
     if submitted.honeypot_filled:
@@ -155,7 +155,7 @@ def confirm_page(request: Request, token: str) -> HTMLResponse:
 
 @router.post("/newsletter/confirm/{token}", include_in_schema=False)
 async def confirm(request: Request, token: str) -> Response:
-    await count(request, CONFIRM_LIMIT)
+    await count_request(request, CONFIRM_LIMIT)
     submitted = await read_form(request, CONFIRM_FORM)
     check_csrf(request, submitted.csrf_token)
     runtime, sender = _runtime(request), email_sender(request)
@@ -246,7 +246,7 @@ def preferences(
 @router.post("/preferences/{token}", include_in_schema=False)
 async def change_preference(request: Request, token: str) -> Response:
     """One channel on or off in one step; the consent ledger records it at once."""
-    await count(request, PREFERENCES_LIMIT)
+    await count_request(request, PREFERENCES_LIMIT)
     submitted = await read_form(request, CHANNEL_FORM)
     check_csrf(request, submitted.csrf_token)
     channel, action = submitted["channel"], submitted["action"]

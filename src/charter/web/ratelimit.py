@@ -23,14 +23,17 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from fastapi import Request
 from sqlalchemy import Integer, String, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
+from starlette.concurrency import run_in_threadpool
 
 from charter.crypto import keyed_digest
 from charter.db import Base, UTCDateTime
 from charter.errors import CharterError
-from charter.runtime import Work
+from charter.runtime import Runtime, Work
+from charter.web.client import client_network
 
 #: Counter rows older than this are deleted whatever their window (longest window allowed).
 MAX_WINDOW = timedelta(days=1)
@@ -115,3 +118,17 @@ def count_submission(work: Work, rule: RateLimit, *, network: str) -> int:
         remaining = (start + rule.window - now).total_seconds()
         raise RateLimited(retry_after=max(1, math.ceil(remaining)))
     return hits
+
+
+async def count_request(request: Request, rule: RateLimit) -> None:
+    """Count this submission against the sender's truncated network, in a unit of work
+    of its own (committed even when the submission is then refused), before the body is
+    read; raises :class:`RateLimited` past the limit."""
+    runtime: Runtime = request.app.state.runtime
+    network = client_network(request)
+
+    def run() -> None:
+        with runtime.unit() as work:
+            count_submission(work, rule, network=network)
+
+    await run_in_threadpool(run)
