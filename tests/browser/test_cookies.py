@@ -26,7 +26,7 @@ from playwright.sync_api import (
     ViewportSize,
 )
 
-from tests.browsing import SCREENSHOTS, chromium
+from tests.browsing import SCREENSHOTS
 from tests.server import running_server
 
 MEASUREMENT_ID = "G-TEST123"
@@ -47,12 +47,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {"CHARTER_GA_MEASUREMENT_ID": MEASUREMENT_ID}
     with running_server(tmp_path_factory.mktemp("cookies") / "site", env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @dataclass

@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.browsing import SCREENSHOTS, chromium
+from tests.browsing import SCREENSHOTS
 from tests.server import running_server
 from tests.web.asgi import body_text, outbox_messages
 
@@ -36,20 +36,6 @@ def base_url(site: Path) -> Iterator[str]:
     """A server with no SMTP: its mail goes to the outbox folder ``site/outbox``."""
     with running_server(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def watch_console(page: Page) -> list[str]:
