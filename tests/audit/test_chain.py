@@ -183,13 +183,15 @@ def test_property_any_single_column_change_is_located(
         stored = [
             Snapshot.of(row) for row in work.session.query(AuditEntry).order_by(AuditEntry.seq)
         ]
-    assert audit.verify_rows(runtime.keyring.audit, stored, anchor=None).intact
+    assert audit.verify_rows(
+        runtime.keyring.audit, [r.values() for r in stored], anchor=None
+    ).intact
     index = existing + data.draw(st.integers(min_value=0, max_value=len(entries) - 1))
     column = data.draw(st.sampled_from(COLUMNS[1:]))
     altered = list(stored)
     altered[index] = stored[index].changed(column)
     victim = stored[index]
-    broken = audit.verify_rows(runtime.keyring.audit, altered, anchor=None)
+    broken = audit.verify_rows(runtime.keyring.audit, [r.values() for r in altered], anchor=None)
     assert not broken.intact
     assert broken.first_broken_seq == victim.seq
 
@@ -203,6 +205,9 @@ class Snapshot:
     @classmethod
     def of(cls, row: AuditEntry) -> Snapshot:
         return cls(**{name: getattr(row, name) for name in COLUMNS})
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in COLUMNS)
 
     def changed(self, column: str) -> Snapshot:
         from datetime import timedelta

@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -124,35 +124,53 @@ class Verification:
     reason: str | None = None
 
 
-def verify_rows(key: bytes, rows: Iterable[Any], *, anchor: tuple[int, str] | None) -> Verification:
-    """Walk entries in ``seq`` order and report the first one that does not verify."""
+#: The stored columns in the order verification reads them.
+COLUMNS = ("seq", "at", "actor", "action", "subject_ref", "purpose", "detail", "prev_hash", "hash")
+_SELECT_CHAIN = f"SELECT {', '.join(COLUMNS)} FROM audit_entries ORDER BY seq"  # noqa: S608
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A stored timestamp as aware UTC, read raw (SQLite gives text, PostgreSQL datetime)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def verify_rows(
+    key: bytes, rows: Iterable[Sequence[Any]], *, anchor: tuple[int, str] | None
+) -> Verification:
+    """Walk entries (tuples in :data:`COLUMNS` order, by ``seq``) and report the first one
+    that does not verify. The keyed hash state is prepared once and copied per entry:
+    verification reads every entry, so its cost per entry is what matters."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
     expected_prev = GENESIS_HASH
     expected_seq = 1
     anchored_seq, anchored_hash = anchor if anchor else (0, GENESIS_HASH)
-    for row in rows:
-        seq = row.seq
+    for seq, at, actor, action, subject_ref, purpose, detail, prev_hash, stored_hash in rows:
         if seq != expected_seq:
             reason = "entries missing or out of order"
             return Verification(False, expected_seq - 1, min(seq, expected_seq), reason)
-        if row.prev_hash != expected_prev:
+        if prev_hash != expected_prev:
             return Verification(False, seq - 1, seq, "does not follow the previous entry")
-        digest = entry_digest(
-            key,
-            seq=seq,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            subject_ref=row.subject_ref,
-            purpose=row.purpose,
-            detail=row.detail,
-            prev_hash=row.prev_hash,
+        message = _SEPARATOR.join(
+            (
+                str(seq),
+                _utc(at).isoformat(),
+                actor,
+                action,
+                subject_ref or "",
+                purpose or "",
+                detail,
+                prev_hash,
+            )
         )
-        if not hmac.compare_digest(digest, row.hash):
+        digest = keyed.copy()
+        digest.update(message.encode())
+        if not hmac.compare_digest(digest.hexdigest(), stored_hash):
             return Verification(False, seq - 1, seq, "content does not match its hash")
-        if seq == anchored_seq and row.hash != anchored_hash:
+        if seq == anchored_seq and stored_hash != anchored_hash:
             return Verification(False, seq - 1, seq, "does not match the recorded chain head")
         expected_seq += 1
-        expected_prev = row.hash
+        expected_prev = stored_hash
     if anchored_seq >= expected_seq:
         reason = f"entries {expected_seq} to {anchored_seq} have been deleted"
         return Verification(False, expected_seq - 1, expected_seq, reason)
@@ -160,19 +178,9 @@ def verify_rows(key: bytes, rows: Iterable[Any], *, anchor: tuple[int, str] | No
 
 
 def verify(session: Session, key: bytes, *, anchor: tuple[int, str] | None = None) -> Verification:
-    columns = (
-        AuditEntry.seq,
-        AuditEntry.at,
-        AuditEntry.actor,
-        AuditEntry.action,
-        AuditEntry.subject_ref,
-        AuditEntry.purpose,
-        AuditEntry.detail,
-        AuditEntry.prev_hash,
-        AuditEntry.hash,
-    )
-    result = session.execute(
-        select(*columns).order_by(AuditEntry.seq).execution_options(yield_per=20_000)
+    """Verify the whole chain as stored, reading raw rows in batches (no ORM objects)."""
+    result = session.connection().exec_driver_sql(
+        _SELECT_CHAIN, execution_options={"stream_results": True, "yield_per": 20_000}
     )
     try:
         return verify_rows(key, result, anchor=anchor)
