@@ -173,7 +173,7 @@ CASES: list[tuple[str, Callable[[Data], object], Level, str, str]] = [
         lambda d: d["purposes"].append(dict(item(d, "purposes", "marketing"))),
         ERROR,
         "duplicate-id",
-        "purposes[12].id",
+        "purposes[13].id",
     ),
     (
         "duplicate field id in a category",

@@ -85,12 +85,12 @@ def test_render_rejects_an_unknown_format() -> None:
 def test_diff_prints_changes_renewals_and_a_draft_entry() -> None:
     result = runner.invoke(app, ["diff", str(POLICY_1_0), str(POLICY_1_1)])
     assert result.exit_code == 0, result.output
-    assert "Version 1.0 → 1.1: 28 material change(s)." in result.output
+    assert "Version 1.0 → 1.1: 29 material change(s)." in result.output
     assert "Google Analytics cookies are now set only with your consent." in result.output
     assert "Consents to renew: none" in result.output
     draft = yaml.safe_load(result.output.split("Drafted change-log entry:\n", 1)[1])
     assert draft[0]["version"] == "1.1"
-    assert len(draft[0]["changes"]) == 28
+    assert len(draft[0]["changes"]) == 29
 
 
 def test_schema_prints_the_shipped_schema() -> None:
