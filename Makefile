@@ -55,6 +55,7 @@ migration: $(DEV_STAMP)
 	  mv src/charter/migrations/versions/0002_*.py "$$tmp/"; \
 	  CHARTER_DATABASE_URL=sqlite:///$$tmp/schema.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001 || status=$$?; \
 	  mv "$$tmp"/0002_*.py src/charter/migrations/versions/; rm -rf "$$tmp"; \
+	  $(BIN)/ruff check --fix -q src/charter/migrations/versions || true; \
 	  $(BIN)/ruff format -q src/charter/migrations/versions; exit $${status:-0}'
 
 clean:

@@ -188,9 +188,11 @@ def fresh_database_url(
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, once per test process (see tests/browsing.py)."""
+    """Debian's Chromium, once per test module (see tests/browsing.py). Not per session:
+    Playwright's sync API keeps an event loop running until it stops, which would break
+    the asyncio-based ASGI clients of tests that run after it in the same process."""
     from tests.browsing import chromium
 
     with chromium() as launched:

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from charter.analytics.middleware import statistics_middleware
 from charter.analytics.routes import router as statistics_router
+from charter.api.routes import router as api_router
 from charter.cookies.middleware import cookie_consent_middleware
 from charter.cookies.routes import router as cookies_router
 from charter.enquiries.routes import router as enquiries_router
@@ -29,9 +30,11 @@ from charter.errors import CharterError
 from charter.mail.sender import build_sender
 from charter.newsletter.routes import router as newsletter_router
 from charter.policy.routes import router as policy_router
+from charter.privacy_centre.routes import router as privacy_centre_router
 from charter.runtime import Runtime
 from charter.settings import Settings
 from charter.site.routes import router as site_router
+from charter.staff.routes import router as staff_router
 from charter.templating import build_templates, page
 from charter.web.accesslog import AccessLogMiddleware
 from charter.web.csrf import set_session_cookie
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # charter.api serves /api/v1/openapi.json, API routes only
     )
     static_dir = Path(str(resources.files("charter") / "static"))
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
@@ -82,8 +86,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(policy_router)
     app.include_router(enquiries_router)
     app.include_router(newsletter_router)
+    app.include_router(privacy_centre_router)
     app.include_router(cookies_router)
     app.include_router(statistics_router)
+    app.include_router(staff_router)
+    app.include_router(api_router)
     _install_error_handlers(app)
 
     @app.middleware("http")

@@ -9,13 +9,17 @@ from pathlib import Path
 import typer
 
 from charter.analytics.cli import app as stats_app
+from charter.api.cli import app as api_app
 from charter.audit.cli import app as audit_app
 from charter.command import console, reports_errors
 from charter.consent.cli import app as consent_app
+from charter.erasure.cli import app as erasure_app
 from charter.mail.cli import app as mail_app
 from charter.policy.cli import app as policy_app
+from charter.rights.cli import app as dsr_app
 from charter.screening.cli import app as screen_app
 from charter.settings import Settings
+from charter.staff.cli import app as staff_app
 
 app = typer.Typer(
     name="charter",
@@ -28,6 +32,10 @@ app.add_typer(consent_app, name="consent")
 app.add_typer(stats_app, name="stats")
 app.add_typer(mail_app, name="mail")
 app.add_typer(screen_app, name="screen")
+app.add_typer(erasure_app, name="erasure")
+app.add_typer(staff_app, name="staff")
+app.add_typer(dsr_app, name="dsr")
+app.add_typer(api_app, name="api")
 
 
 @app.callback()

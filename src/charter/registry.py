@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 from charter.analytics import models as analytics_models
+from charter.api import models as api_models
 from charter.audit import models as audit_models
 from charter.consent import models as consent_models
 from charter.cookies import models as cookies_models
 from charter.db import Base
 from charter.enquiries import models as enquiries_models
+from charter.erasure import models as erasure_models
 from charter.installation import models as installation_models
 from charter.mail import models as mail_models
 from charter.newsletter import models as newsletter_models
+from charter.privacy_centre import models as privacy_centre_models
+from charter.rights import models as rights_models
+from charter.staff import models as staff_models
 from charter.vault import models as vault_models
 from charter.web import ratelimit as ratelimit_models
 
 FEATURE_MODELS = (
     analytics_models,
+    api_models,
     audit_models,
     consent_models,
     cookies_models,
     enquiries_models,
+    erasure_models,
     installation_models,
     mail_models,
     newsletter_models,
+    privacy_centre_models,
     ratelimit_models,
+    staff_models,
+    rights_models,
     vault_models,
 )
 

@@ -1,5 +1,6 @@
-"""Append-only ledgers: the database itself refuses UPDATE and DELETE on consent events
-and audit entries (defence in depth behind the audit chain's HMACs).
+"""Append-only ledgers: the database itself refuses UPDATE and DELETE on consent events,
+audit entries, request events and erasure tombstones (defence in depth behind the audit
+chain's HMACs).
 
 Revision ID: 0002
 Revises: 0001
@@ -14,7 +15,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-TABLES = ("consent_events", "audit_entries")
+TABLES = ("consent_events", "audit_entries", "request_events", "erasure_tombstones")
 
 
 def upgrade() -> None:

@@ -1,0 +1,1 @@
+"""Data-subject rights requests: deadlines, the request state machine, and its CLI."""
