@@ -37,3 +37,17 @@ def page(
         request, name, dict(context or {}), status_code=status_code
     )
     return response
+
+
+#: Pages reached through a secret link in an email: never cached, and the link never
+#: leaks to another site through the Referer header.
+TOKEN_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def token_page(
+    request: Request, name: str, context: Mapping[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page behind an emailed single-use link (see :data:`TOKEN_PAGE_HEADERS`)."""
+    response = page(request, name, context, status_code=status_code)
+    response.headers.update(TOKEN_PAGE_HEADERS)
+    return response

@@ -13,7 +13,6 @@ authenticates it, and its body must be ``List-Unsubscribe=One-Click``.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -42,7 +41,7 @@ from charter.newsletter.schemas import (
 from charter.newsletter.service import Confirmation, confirm_signup, find_signup, request_signup
 from charter.policy.schemas import Channel
 from charter.runtime import Runtime
-from charter.templating import page
+from charter.templating import page, token_page
 from charter.web.csrf import check_csrf
 from charter.web.forms import (
     FormErrors,
@@ -72,7 +71,6 @@ ONE_CLICK_VALUE = "One-Click"
 ONE_CLICK_FORM = FormSpec(
     fields=(FormField(ONE_CLICK_FIELD, 16),), max_bytes=4096, honeypot=False, csrf=False
 )
-TOKEN_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 CHANNEL_NAMES = {
     Channel.EMAIL: "Email",
     Channel.PHONE: "Phone calls",
@@ -83,14 +81,6 @@ CHANNEL_NAMES = {
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-def _token_page(
-    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
-) -> HTMLResponse:
-    response = page(request, name, context, status_code=status_code)
-    response.headers.update(TOKEN_PAGE_HEADERS)
-    return response
 
 
 # Sign-up -------------------------------------------------------------------------------------
@@ -150,7 +140,7 @@ def confirm_page(request: Request, token: str) -> HTMLResponse:
     """A button, not an action: fetching the link alone confirms nothing."""
     with _runtime(request).unit(write=False) as work:
         find_signup(work, token)
-    return _token_page(request, "newsletter/confirm.html", {"token": token})
+    return token_page(request, "newsletter/confirm.html", {"token": token})
 
 
 @router.post("/newsletter/confirm/{token}", include_in_schema=False)
@@ -180,7 +170,7 @@ def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
     with _runtime(request).unit(write=False) as work:
         resolve_link(work, token)
     context = {"token": token, "field": ONE_CLICK_FIELD, "value": ONE_CLICK_VALUE}
-    return _token_page(request, "newsletter/unsubscribe.html", context)
+    return token_page(request, "newsletter/unsubscribe.html", context)
 
 
 async def _one_click_body(request: Request) -> str:
@@ -214,7 +204,7 @@ async def one_click_unsubscribe(request: Request, token: str) -> Response:
             unsubscribe(work, token, route=ONE_CLICK_ROUTE, evidence={}, actor=ACTOR)
 
     await run_in_threadpool(run)
-    return _token_page(request, "newsletter/unsubscribed.html", {"token": token})
+    return token_page(request, "newsletter/unsubscribed.html", {"token": token})
 
 
 @router.get("/preferences/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -240,7 +230,7 @@ def preferences(
         "changed": changed,
         "erased": current.erased,
     }
-    return _token_page(request, "newsletter/preferences.html", context)
+    return token_page(request, "newsletter/preferences.html", context)
 
 
 @router.post("/preferences/{token}", include_in_schema=False)

@@ -10,7 +10,6 @@ button posts, with the CSRF token. They answer ``Cache-Control: no-store`` and
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -30,7 +29,7 @@ from charter.privacy_centre.service import (
 )
 from charter.rights.models import RequestKind
 from charter.runtime import Runtime
-from charter.templating import page
+from charter.templating import TOKEN_PAGE_HEADERS, page, token_page
 from charter.vault.access import RestrictionGround
 from charter.vault.identifiers import normalise_email
 from charter.web.csrf import check_csrf
@@ -52,7 +51,6 @@ SENT_PATH = "/privacy-centre/check-email"
 ACTOR = "public:privacy_centre"
 REQUEST_LIMIT = RateLimit("privacy_centre_request", limit=5, window=timedelta(minutes=10))
 LINK_LIMIT = RateLimit("privacy_centre_link", limit=20, window=timedelta(minutes=10))
-TOKEN_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 FIELD_ORDER = ("kind", "email", "choice")
 
 REQUEST_FORM = FormSpec(
@@ -85,14 +83,6 @@ GROUND_LABELS = {
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-def _token_page(
-    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
-) -> HTMLResponse:
-    response = page(request, name, context, status_code=status_code)
-    response.headers.update(TOKEN_PAGE_HEADERS)
-    return response
 
 
 def _centre_page(
@@ -185,7 +175,7 @@ def verify_page(request: Request, token: str) -> HTMLResponse:
             "reference": subject_request.reference,
             "kind_label": KIND_LABELS[RequestKind(subject_request.kind)],
         }
-    return _token_page(request, "privacy_centre/verify.html", context)
+    return token_page(request, "privacy_centre/verify.html", context)
 
 
 @router.post("/privacy-centre/verify/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -207,9 +197,9 @@ async def verify(request: Request, token: str) -> Response:
 
     result = await run_in_threadpool(run)
     if isinstance(result, str):
-        return _token_page(request, "privacy_centre/cancelled.html", {"reference": result})
+        return token_page(request, "privacy_centre/cancelled.html", {"reference": result})
     context = {"outcome": result, "kind_label": KIND_LABELS[RequestKind(result.kind)]}
-    return _token_page(request, "privacy_centre/confirmed.html", context)
+    return token_page(request, "privacy_centre/confirmed.html", context)
 
 
 # The download link ---------------------------------------------------------------------
@@ -226,7 +216,7 @@ def download_page(request: Request, token: str) -> HTMLResponse:
             "reference": subject_request.reference,
             "expires_at": download.expires_at,
         }
-    return _token_page(request, "privacy_centre/download.html", context)
+    return token_page(request, "privacy_centre/download.html", context)
 
 
 @router.post("/privacy-centre/download/{token}", include_in_schema=False)
