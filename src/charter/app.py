@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from charter.accounts.routes import router as accounts_router
 from charter.analytics.middleware import statistics_middleware
 from charter.analytics.routes import router as statistics_router
 from charter.api.routes import router as api_router
@@ -29,8 +30,10 @@ from charter.enquiries.routes import router as enquiries_router
 from charter.errors import CharterError
 from charter.mail.sender import build_sender
 from charter.newsletter.routes import router as newsletter_router
+from charter.orders.admin import router as orders_admin_router
 from charter.policy.routes import router as policy_router
 from charter.privacy_centre.routes import router as privacy_centre_router
+from charter.rights.admin import router as rights_admin_router
 from charter.runtime import Runtime
 from charter.settings import Settings
 from charter.site.routes import router as site_router
@@ -90,6 +93,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(cookies_router)
     app.include_router(statistics_router)
     app.include_router(staff_router)
+    app.include_router(accounts_router)
+    app.include_router(rights_admin_router)
+    app.include_router(orders_admin_router)
     app.include_router(api_router)
     _install_error_handlers(app)
 

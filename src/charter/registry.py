@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from charter.accounts import models as accounts_models
 from charter.analytics import models as analytics_models
 from charter.api import models as api_models
 from charter.audit import models as audit_models
@@ -13,6 +14,7 @@ from charter.erasure import models as erasure_models
 from charter.installation import models as installation_models
 from charter.mail import models as mail_models
 from charter.newsletter import models as newsletter_models
+from charter.orders import models as orders_models
 from charter.privacy_centre import models as privacy_centre_models
 from charter.rights import models as rights_models
 from charter.staff import models as staff_models
@@ -20,6 +22,7 @@ from charter.vault import models as vault_models
 from charter.web import ratelimit as ratelimit_models
 
 FEATURE_MODELS = (
+    accounts_models,
     analytics_models,
     api_models,
     audit_models,
@@ -30,6 +33,7 @@ FEATURE_MODELS = (
     installation_models,
     mail_models,
     newsletter_models,
+    orders_models,
     privacy_centre_models,
     ratelimit_models,
     staff_models,

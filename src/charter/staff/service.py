@@ -113,6 +113,17 @@ def _verify_password(stored: str, password: str) -> bool:
         return False
 
 
+def verify_password(stored: str, password: str) -> bool:
+    """Whether ``password`` matches an Argon2 hash; shared with customer accounts."""
+    return _verify_password(stored, password)
+
+
+def verify_dummy_password(password: str) -> None:
+    """Spend one Argon2 verification on a throwaway hash, so a sign-in for an unknown
+    address takes as long as one for a known address (no account enumeration)."""
+    _verify_password(_dummy_hash(), password)
+
+
 # Accounts ------------------------------------------------------------------------------
 
 

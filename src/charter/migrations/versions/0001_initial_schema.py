@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 09:43:11.351595
+Create Date: 2026-11-25 10:07:45.377951
 """
 
 from __future__ import annotations
@@ -277,6 +277,34 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "customer_accounts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("email_index", sa.String(length=64), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("verified_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False),
+        sa.Column("locked_until", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_customer_accounts_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_accounts")),
+        sa.UniqueConstraint("email_index", name=op.f("uq_customer_accounts_email_index")),
+        sa.UniqueConstraint("subject_id", name=op.f("uq_customer_accounts_subject_id")),
+    )
+    op.create_table(
         "data_keys",
         sa.Column(
             "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -360,6 +388,29 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_newsletter_signups_subject_id"), ["subject_id"], unique=False
         )
+
+    op.create_table(
+        "orders",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("ordered_on", sa.Date(), nullable=False),
+        sa.Column("amount_pence", sa.Integer(), nullable=False),
+        sa.Column("value_ids", sa.JSON(), nullable=False),
+        sa.Column("recorded_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["subjects.id"], name=op.f("fk_orders_subject_id_subjects")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
+    )
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_orders_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
         "personal_values",
@@ -588,6 +639,85 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "customer_account_links",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("token_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("pending_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["customer_accounts.id"],
+            name=op.f("fk_customer_account_links_account_id_customer_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_account_links")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_customer_account_links_token_digest")),
+    )
+    with op.batch_alter_table("customer_account_links", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_account_links_account_id"), ["account_id"], unique=False
+        )
+
+    op.create_table(
+        "customer_account_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("network", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["customer_accounts.id"],
+            name=op.f("fk_customer_account_sessions_account_id_customer_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_account_sessions")),
+    )
+    with op.batch_alter_table("customer_account_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_account_sessions_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_account_sessions_last_seen_at"), ["last_seen_at"], unique=False
+        )
+
+    op.create_table(
+        "invoices",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("amount_pence", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_invoices_order_id_orders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
+        sa.UniqueConstraint("number", name=op.f("uq_invoices_number")),
+    )
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invoices_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
         "privacy_centre_downloads",
         sa.Column(
             "id",
@@ -733,11 +863,39 @@ def upgrade() -> None:
             "ix_correspondence_mentions_kind_digest", ["kind", "digest"], unique=False
         )
 
+    op.create_table(
+        "payments",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "invoice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("amount_pence", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("value_ids", sa.JSON(), nullable=False),
+        sa.Column("recorded_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_payments_invoice_id_invoices")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_invoice_id"), ["invoice_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_invoice_id"))
+
+    op.drop_table("payments")
     with op.batch_alter_table("correspondence_mentions", schema=None) as batch_op:
         batch_op.drop_index("ix_correspondence_mentions_kind_digest")
         batch_op.drop_index(batch_op.f("ix_correspondence_mentions_correspondence_id"))
@@ -757,6 +915,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_privacy_centre_downloads_expires_at"))
 
     op.drop_table("privacy_centre_downloads")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invoices_order_id"))
+
+    op.drop_table("invoices")
+    with op.batch_alter_table("customer_account_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_account_sessions_last_seen_at"))
+        batch_op.drop_index(batch_op.f("ix_customer_account_sessions_account_id"))
+
+    op.drop_table("customer_account_sessions")
+    with op.batch_alter_table("customer_account_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_account_links_account_id"))
+
+    op.drop_table("customer_account_links")
     with op.batch_alter_table("correspondence", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_correspondence_subject_id"))
         batch_op.drop_index(batch_op.f("ix_correspondence_body_value_id"))
@@ -786,6 +957,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_personal_values_retain_until"))
 
     op.drop_table("personal_values")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_orders_subject_id"))
+
+    op.drop_table("orders")
     with op.batch_alter_table("newsletter_signups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_newsletter_signups_subject_id"))
         batch_op.drop_index(batch_op.f("ix_newsletter_signups_expires_at"))
@@ -798,6 +973,7 @@ def downgrade() -> None:
 
     op.drop_table("enquiries")
     op.drop_table("data_keys")
+    op.drop_table("customer_accounts")
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_events_subject_id"))
 

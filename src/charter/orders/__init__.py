@@ -1,0 +1,1 @@
+"""Orders, invoices and payments: Transaction and Financial data kept as accounting records."""
