@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from charter.runtime import Runtime
-from charter.staff.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, STAFF_COOKIE, session_id_for
+from charter.staff.auth import STAFF_COOKIE, session_id_for
 from charter.staff.models import StaffSession
 from charter.staff.service import disable_staff
+from charter.web.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from tests.app_client import PEER_NETWORK, AppClient, app_client
 from tests.conftest import TestClock as Clock
 

@@ -12,25 +12,19 @@ keeping the console to the people acting under the controller's authority (Art. 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
-from datetime import timedelta
 
 from fastapi import Request, Response
-from sqlalchemy import delete, select
 
 from charter.audit import service as audit
-from charter.crypto import derive_key, keyed_digest
 from charter.errors import CharterError
 from charter.runtime import Runtime, Work
 from charter.staff.models import StaffSession, StaffUser
 from charter.staff.schemas import Role, SignedIn
+from charter.web.sessions import SessionStore
 
 STAFF_COOKIE = "charter_staff"
 COOKIE_PATH = "/admin"
-TOKEN_BYTES = 32
-IDLE_TIMEOUT = timedelta(minutes=30)
-ABSOLUTE_TIMEOUT = timedelta(hours=12)
 LOGIN_PATH = "/admin/login"
 
 
@@ -48,87 +42,45 @@ class StaffForbidden(CharterError):
     default_message = "Your role does not give you access to this page."
 
 
+STORE = SessionStore(StaffSession, owner="staff_id", key_label=b"charter staff session v1")
+
+
 def session_id_for(work: Work, token: str) -> str:
     """The row id of a token: HMAC under a sub-key of the master key (hex)."""
-    key = derive_key(work.keyring.master, b"charter staff session v1")
-    return keyed_digest(key, token.encode()).hex()
-
-
-def _valid_token(token: str | None) -> bool:
-    return token is not None and 20 <= len(token) <= 64 and token.isascii()
+    return STORE.row_id(work, token)
 
 
 def start_session(
     work: Work, user: StaffUser, *, network: str, replacing: str | None = None
 ) -> str:
-    """A new session for ``user``; returns the token for the cookie. Any session the
-    browser presented (``replacing``) and this account's expired sessions are deleted."""
-    now = work.now()
-    if _valid_token(replacing):
-        work.session.execute(
-            delete(StaffSession).where(StaffSession.id == session_id_for(work, str(replacing)))
-        )
-    work.session.execute(
-        delete(StaffSession).where(
-            StaffSession.staff_id == user.id,
-            (StaffSession.last_seen_at <= now - IDLE_TIMEOUT)
-            | (StaffSession.created_at <= now - ABSOLUTE_TIMEOUT),
-        )
-    )
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    work.session.add(
-        StaffSession(
-            id=session_id_for(work, token),
-            staff_id=user.id,
-            created_at=now,
-            last_seen_at=now,
-            network=network[:64],
-        )
-    )
-    work.session.flush()
-    return token
+    """A new session for ``user``; returns the token for the cookie."""
+    return STORE.start(work, user.id, network=network, replacing=replacing)
 
 
 def resume_session(work: Work, token: str | None) -> SignedIn | None:
-    """The signed-in staff member behind ``token``, touching ``last_seen_at``; an expired
-    session, or one of a disabled account, is deleted and gives ``None``."""
-    if not _valid_token(token):
-        return None
-    row = work.session.get(StaffSession, session_id_for(work, str(token)))
+    """The signed-in staff member behind ``token``; a session of a disabled account is
+    deleted and gives ``None``."""
+    row = STORE.live_row(work, token)
     if row is None:
         return None
-    now = work.now()
     user = work.session.get(StaffUser, row.staff_id)
-    expired = row.last_seen_at + IDLE_TIMEOUT <= now or row.created_at + ABSOLUTE_TIMEOUT <= now
-    if expired or user is None or not user.active:
-        work.session.delete(row)
-        work.session.flush()
+    if user is None or not user.active:
+        STORE.drop(work, row)
         return None
-    row.last_seen_at = now
     return SignedIn(staff_id=user.id, role=Role(user.role), session_id=row.id)
 
 
 def end_session(work: Work, token: str | None) -> bool:
     """Sign out: delete the session row (the token is then worthless)."""
-    if not _valid_token(token):
-        return False
-    row = work.session.get(StaffSession, session_id_for(work, str(token)))
+    row = STORE.end(work, token)
     if row is None:
         return False
-    work.session.delete(row)
-    work.session.flush()
     audit.record(work, actor=f"staff:{row.staff_id}", action="staff.logout")
     return True
 
 
 def end_all_sessions(work: Work, staff_id: int) -> int:
-    rows = work.session.scalars(select(StaffSession).where(StaffSession.staff_id == staff_id))
-    ended = 0
-    for row in rows.all():
-        work.session.delete(row)
-        ended += 1
-    work.session.flush()
-    return ended
+    return STORE.end_all(work, staff_id)
 
 
 def set_staff_cookie(request: Request, response: Response, token: str) -> None:
