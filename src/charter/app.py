@@ -135,7 +135,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CharterError)
     async def charter_error(request: Request, exc: CharterError) -> Response:
         if exc.status_code >= 500:
-            log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path)
+            # The route template, not the path: paths can carry single-use link tokens.
+            route = getattr(request.scope.get("route"), "path", "(no route)")
+            log.error("%s on %s %s", type(exc).__name__, request.method, route)
         return _error_response(request, exc.status_code, exc.public_message)
 
     @app.exception_handler(StarletteHTTPException)
