@@ -62,8 +62,12 @@
     tag.src = "https://www.googletagmanager.com/gtag/js?id=" + encodeURIComponent(id);
     tag.setAttribute("data-ga-tag", "");
     tag.async = true;
+    // Google's tag reads window.dataLayer when it runs, so it is added only once the
+    // bootstrap that defines it has run (an async tag can otherwise overtake it).
+    bootstrap.addEventListener("load", function () {
+      document.body.appendChild(tag);
+    });
     document.body.appendChild(bootstrap);
-    document.body.appendChild(tag);
   }
 
   function apply(answer) {
