@@ -27,6 +27,7 @@ def charter_command(*args: str) -> list[str]:
 def charter_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTER_")}
     env["CHARTER_DATA_DIR"] = str(data_dir)
+    env["CHARTER_SCHEDULER"] = "false"  # a test that wants the jobs running says so
     env.update(extra or {})
     return env
 

@@ -24,8 +24,13 @@ from charter.accounts.routes import router as accounts_router
 from charter.analytics.middleware import statistics_middleware
 from charter.analytics.routes import router as statistics_router
 from charter.api.routes import router as api_router
+from charter.breaches.admin import router as breaches_admin_router
+from charter.campaigns.admin import router as campaigns_admin_router
+from charter.compliance.admin import router as compliance_admin_router
 from charter.cookies.middleware import cookie_consent_middleware
 from charter.cookies.routes import router as cookies_router
+from charter.disclosures.admin import router as disclosures_admin_router
+from charter.engagements.admin import router as engagements_admin_router
 from charter.enquiries.routes import router as enquiries_router
 from charter.errors import CharterError
 from charter.mail.sender import build_sender
@@ -33,11 +38,13 @@ from charter.newsletter.routes import router as newsletter_router
 from charter.orders.admin import router as orders_admin_router
 from charter.policy.routes import router as policy_router
 from charter.privacy_centre.routes import router as privacy_centre_router
+from charter.retention.admin import router as retention_admin_router
 from charter.rights.admin import router as rights_admin_router
 from charter.runtime import Runtime
 from charter.settings import Settings
 from charter.site.routes import router as site_router
 from charter.staff.routes import router as staff_router
+from charter.subjects.admin import router as subjects_admin_router
 from charter.templating import build_templates, page
 from charter.web.accesslog import AccessLogMiddleware
 from charter.web.csrf import set_session_cookie
@@ -97,6 +104,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(rights_admin_router)
     app.include_router(orders_admin_router)
     app.include_router(api_router)
+    app.include_router(retention_admin_router)
+    app.include_router(disclosures_admin_router)
+    app.include_router(campaigns_admin_router)
+    app.include_router(compliance_admin_router)
+    app.include_router(breaches_admin_router)
+    app.include_router(engagements_admin_router)
+    app.include_router(subjects_admin_router)
     _install_error_handlers(app)
 
     @app.middleware("http")

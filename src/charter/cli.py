@@ -11,15 +11,25 @@ import typer
 from charter.analytics.cli import app as stats_app
 from charter.api.cli import app as api_app
 from charter.audit.cli import app as audit_app
+from charter.backup.cli import app as backup_app
+from charter.breaches.cli import app as breaches_app
+from charter.campaigns.cli import app as campaigns_app
 from charter.command import console, reports_errors
+from charter.compliance.cli import app as compliance_app
 from charter.consent.cli import app as consent_app
+from charter.disclosures.cli import app as disclosures_app
+from charter.engagements.cli import app as engagements_app
 from charter.erasure.cli import app as erasure_app
+from charter.jobs.cli import app as jobs_app
+from charter.keys.cli import app as keys_app
 from charter.mail.cli import app as mail_app
 from charter.policy.cli import app as policy_app
+from charter.retention.cli import app as retention_app
 from charter.rights.cli import app as dsr_app
 from charter.screening.cli import app as screen_app
 from charter.settings import Settings
 from charter.staff.cli import app as staff_app
+from charter.subjects.cli import app as subjects_app
 
 app = typer.Typer(
     name="charter",
@@ -36,6 +46,16 @@ app.add_typer(erasure_app, name="erasure")
 app.add_typer(staff_app, name="staff")
 app.add_typer(dsr_app, name="dsr")
 app.add_typer(api_app, name="api")
+app.add_typer(retention_app, name="retention")
+app.add_typer(disclosures_app, name="disclosures")
+app.add_typer(campaigns_app, name="campaign")
+app.add_typer(compliance_app, name="compliance")
+app.add_typer(breaches_app, name="breach")
+app.add_typer(engagements_app, name="engagement")
+app.add_typer(subjects_app, name="subject")
+app.add_typer(backup_app, name="backup")
+app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
 
 
 @app.callback()
@@ -76,6 +96,12 @@ def serve(
         f"Charter serving policy {runtime.policy.policy_id} v{runtime.policy.version} "
         f"from {settings.data_dir} on http://{settings.host}:{settings.port}"
     )
+    scheduler = None
+    if settings.scheduler:
+        from charter.jobs.service import Scheduler
+
+        scheduler = Scheduler(runtime, interval=settings.scheduler_interval_seconds)
+        scheduler.start()
     try:
         uvicorn.run(
             create_app(settings, runtime=runtime),
@@ -86,6 +112,8 @@ def serve(
             access_log=False,  # uvicorn would log full client IPs (personal data)
         )
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         runtime.close()
 
 

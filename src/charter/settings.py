@@ -88,6 +88,30 @@ class Settings(BaseSettings):
         description="Take the client address from X-Forwarded-For (behind a trusted proxy).",
     )
 
+    scheduler: bool = Field(
+        default=True,
+        description="Run the periodic jobs (retention sweep, purges, reminders, deliveries) "
+        "inside `charter serve`. Turn off when a separate `charter jobs run` does it.",
+    )
+    scheduler_interval_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86400,
+        description="How often `charter serve` looks for periodic jobs that are due.",
+    )
+    erasure_cooling_off_hours: int = Field(
+        default=24,
+        ge=0,
+        le=720,
+        description="How long a verified erasure waits, cancellable by the person, before "
+        "it is carried out.",
+    )
+    sms_url: str | None = Field(
+        default=None,
+        description="Text-message gateway. Unset: texts are written to DATA_DIR/text-outbox "
+        "(a local stand-in behind the same interface), not sent.",
+    )
+
     @field_validator("data_dir", "policy")
     @classmethod
     def _expand(cls, value: Path) -> Path:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 10:07:45.377951
+Create Date: 2026-11-25 10:49:20.315796
 """
 
 from __future__ import annotations
@@ -143,6 +143,16 @@ def upgrade() -> None:
         sa.Column("index_fingerprint", sa.String(length=16), nullable=False),
         sa.Column("audit_fingerprint", sa.String(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_installation")),
+    )
+    op.create_table(
+        "job_runs",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("started_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_count", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("runs", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_job_runs")),
     )
     op.create_table(
         "policy_publications",
@@ -990,6 +1000,7 @@ def downgrade() -> None:
 
     op.drop_table("rate_limit_counters")
     op.drop_table("policy_publications")
+    op.drop_table("job_runs")
     op.drop_table("installation")
     with op.batch_alter_table("erasure_tombstones", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_erasure_tombstones_subject_ref"))

@@ -1,0 +1,1 @@
+"""Backups that never hold keys and restores that keep erasures erased."""

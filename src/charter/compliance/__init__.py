@@ -1,0 +1,1 @@
+"""The compliance report and the record of processing (Art. 5(2), Art. 30)."""

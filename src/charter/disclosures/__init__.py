@@ -1,0 +1,1 @@
+"""The register of disclosures and transfers, and notices to recipients."""

@@ -1,0 +1,1 @@
+"""Staff access to client data while delivering a service, bounded to an order."""

@@ -1,0 +1,1 @@
+"""Periodic jobs: what must happen on time without anyone asking (retention, purges...)."""

@@ -1,0 +1,1 @@
+"""Retention that deletes on time: the sweep, legal holds, what expires next."""

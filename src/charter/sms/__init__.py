@@ -1,0 +1,1 @@
+"""Text messages: one sender interface, an HTTP gateway and a local stand-in."""

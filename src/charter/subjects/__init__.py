@@ -1,0 +1,1 @@
+"""One person's timeline across every feature, for staff and operators."""
