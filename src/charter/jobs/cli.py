@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from charter.command import cli_runtime, console, reports_errors
 from charter.jobs.schedule import PERIODIC_JOBS, job_named
@@ -18,7 +18,8 @@ def list_command() -> None:
     """Every periodic job, how often it runs, and its last run."""
     with cli_runtime() as runtime:
         rows = job_rows(runtime)
-    table = Table("job", "every", "last started", "last count", "last error")
+    table = Table("every", "last started", "last count", "last error")
+    table.columns.insert(0, Column("job", no_wrap=True))
     for job in PERIODIC_JOBS:
         row = rows.get(job.name)
         started = row.started_at.isoformat(timespec="seconds") if row and row.started_at else "-"
