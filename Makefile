@@ -28,12 +28,16 @@ install-dev: $(DEV_STAMP)
 run: $(STAMP)
 	$(BIN)/charter --data-dir $(DATA_DIR) serve
 
-## Debian's Chromium for the browser tests (never Playwright's own download).
+## Debian's Chromium for the browser tests (never Playwright's own download), and the
+## PostgreSQL client tools that `charter backup` uses (pg_dump, pg_restore).
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@missing=; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	  command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing Debian packages for the tests:$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  fi
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -43,6 +43,7 @@ from charter.rights.admin import router as rights_admin_router
 from charter.runtime import Runtime
 from charter.settings import Settings
 from charter.site.routes import router as site_router
+from charter.sms.sender import build_text_sender
 from charter.staff.routes import router as staff_router
 from charter.subjects.admin import router as subjects_admin_router
 from charter.templating import build_templates, page
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.state.runtime = active
         app.state.templates = build_templates(active)
         app.state.email_sender = build_sender(active.settings)
+        app.state.text_sender = build_text_sender(active.settings)
         try:
             yield
         finally:
