@@ -20,13 +20,15 @@ of work it owns; nothing is committed here. The rules:
   permitted under restriction.
 * **Nothing kept: crypto-shredding.** The data key is destroyed, so every copy of the
   ciphertexts, including backups, is unreadable (Art. 17, Art. 32(1)(a)).
-* **Open access requests hold erasure** (DPA 2018 s.173, via
-  :func:`charter.rights.service.holds_for`); the erasure request itself never holds.
+* **Holds stop erasure** (via :func:`charter.retention.holds.holds`): an open access
+  request (DPA 2018 s.173), an open complaint, or a legal hold placed for a legal claim
+  (Art. 17(3)(e)); the erasure request itself never holds.
 * **Marketing stops for good** (Art. 21(3), PECR reg. 22): consents are withdrawn channel
   by channel (Art. 7(3)) and the email's keyed hash joins the suppression list.
 * **Mentions in other people's messages are redacted** (see ``mentions.py``).
-* **Erasure survives a restore**: a tombstone (see ``models.py``) lets
-  :func:`reapply_tombstones` erase restored rows again (Art. 5(2), Art. 17).
+* **Erasure survives a restore**: a tombstone (see ``models.py``), also appended to the
+  journal outside the database (see ``journal.py``), lets :func:`reapply_tombstones` and
+  :func:`restore_tombstones` erase restored rows again (Art. 5(2), Art. 17).
 * Every step is audited with refs, field names and dates, never a value (Art. 5(2)).
 """
 
@@ -40,6 +42,7 @@ from sqlalchemy import delete, select
 from charter.audit import service as audit
 from charter.consent.service import consent_states, withdraw_consent
 from charter.enquiries.models import Enquiry
+from charter.erasure.journal import JournalEntry, append_entry, journal_path
 from charter.erasure.mentions import RIGHTS_PURPOSE, redact_mentions
 from charter.erasure.models import ErasureTombstone
 from charter.erasure.schemas import (
@@ -52,7 +55,8 @@ from charter.errors import Conflict
 from charter.newsletter.models import NewsletterSignup, PreferenceLink
 from charter.newsletter.preferences import suppress, suppression_digest
 from charter.policy.schemas import IdentifierKind, Policy, RetentionRule, RetentionTrigger
-from charter.rights.service import find_request, holds_for
+from charter.retention.holds import holds as retention_holds
+from charter.rights.service import find_request
 from charter.runtime import Work
 from charter.vault import service as vault
 from charter.vault.access import RestrictionGround
@@ -128,7 +132,7 @@ def plan_erasure(work: Work, subject: Subject) -> ErasurePlan:
         decided_at=now,
         kept=[item for item in decisions if item.keep],
         erased=[item for item in decisions if not item.keep],
-        holds=holds_for(work, subject),
+        holds=retention_holds(work, subject),
     )
 
 
@@ -189,6 +193,13 @@ def erase_subject(
     )
     work.session.add(tombstone)
     work.session.flush()
+    append_entry(
+        journal_path(work.settings.data_dir),
+        subject_ref=tombstone.subject_ref,
+        erased_at=tombstone.erased_at,
+        identifier_digests=tombstone.identifier_digests,
+        outcome=tombstone.outcome,
+    )
     receipt = ErasureReceipt(
         subject_ref=subject.ref,
         erased_at=tombstone.erased_at,
@@ -346,19 +357,57 @@ def reapply_tombstones(work: Work, *, since: datetime | None, actor: str = "syst
     query = select(ErasureTombstone).order_by(ErasureTombstone.id)
     if since is not None:
         query = query.where(ErasureTombstone.erased_at >= since)
-    count = 0
-    for tombstone in work.session.scalars(query).all():
-        for subject in _matches(work, tombstone):
-            if _reapply(work, subject, actor=actor):
-                count += 1
-                audit.record(
-                    work,
-                    actor=actor,
-                    action="erasure.reapplied",
-                    subject_ref=subject.ref,
-                    detail={"tombstone_id": tombstone.id},
-                )
-    return count
+    return sum(
+        len(_reapply_tombstone(work, tombstone, actor=actor))
+        for tombstone in work.session.scalars(query).all()
+    )
+
+
+def restore_tombstones(
+    work: Work, entries: list[JournalEntry], *, actor: str = "system:erasure"
+) -> list[str]:
+    """Put journal entries back as tombstones where the (restored) database lacks them,
+    and erase again every subject they match; returns the refs erased again.
+
+    Used by ``charter backup restore`` with the journal entries recorded since the backup
+    (Art. 17, Art. 5(2)): the restored database forgets those erasures, the journal does
+    not. An entry already present as a tombstone is re-applied too (idempotent).
+    """
+    erased: list[str] = []
+    for entry in entries:
+        tombstone = work.session.scalars(
+            select(ErasureTombstone).where(
+                ErasureTombstone.subject_ref == entry.subject_ref,
+                ErasureTombstone.erased_at == entry.erased_at,
+            )
+        ).first()
+        if tombstone is None:
+            tombstone = ErasureTombstone(
+                subject_ref=entry.subject_ref,
+                erased_at=entry.erased_at,
+                identifier_digests=sorted(entry.identifier_digests),
+                outcome=entry.outcome,
+            )
+            work.session.add(tombstone)
+            work.session.flush()
+        erased.extend(_reapply_tombstone(work, tombstone, actor=actor))
+    return erased
+
+
+def _reapply_tombstone(work: Work, tombstone: ErasureTombstone, *, actor: str) -> list[str]:
+    """Erase again every restored subject ``tombstone`` matches; their refs."""
+    done: list[str] = []
+    for subject in _matches(work, tombstone):
+        if _reapply(work, subject, actor=actor):
+            done.append(subject.ref)
+            audit.record(
+                work,
+                actor=actor,
+                action="erasure.reapplied",
+                subject_ref=subject.ref,
+                detail={"tombstone_id": tombstone.id},
+            )
+    return done
 
 
 def _matches(work: Work, tombstone: ErasureTombstone) -> list[Subject]:

@@ -51,6 +51,30 @@ def _close_statistics_days(runtime: Runtime) -> int:
     return _in_one_unit(close_finished_days)(runtime)
 
 
+def _retry_campaign_messages(runtime: Runtime) -> int:
+    from charter.campaigns.service import retry_pending
+
+    return retry_pending(runtime, actor=SYSTEM_ACTOR)
+
+
+def _remind_request_deadlines(runtime: Runtime) -> int:
+    from charter.rights.jobs import run_deadline_reminders
+
+    return run_deadline_reminders(runtime)
+
+
+def _deliver_recipient_notices(runtime: Runtime) -> int:
+    from charter.disclosures.delivery import deliver_due_notices
+
+    return deliver_due_notices(runtime)
+
+
+def _sweep_retention(runtime: Runtime) -> int:
+    from charter.retention.service import run_sweep
+
+    return run_sweep(runtime, actor=SYSTEM_ACTOR).removed
+
+
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob(
         "newsletter.purge_expired_signups",
@@ -69,6 +93,30 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         timedelta(hours=1),
         _close_statistics_days,
         "Destroy each finished day's visitor salt and hashes.",
+    ),
+    PeriodicJob(
+        "campaigns.retry_pending",
+        timedelta(minutes=5),
+        _retry_campaign_messages,
+        "Send recorded campaign messages not yet sent and retry failed ones (never twice).",
+    ),
+    PeriodicJob(
+        "disclosures.deliver_notices",
+        timedelta(minutes=5),
+        _deliver_recipient_notices,
+        "Send queued Art. 19 notices to recipients (webhook or email), retrying with backoff.",
+    ),
+    PeriodicJob(
+        "rights.deadline_reminders",
+        timedelta(hours=6),
+        _remind_request_deadlines,
+        "Email staff the requests due within 7 days or overdue (Art. 12(3)), once each.",
+    ),
+    PeriodicJob(
+        "retention.sweep",
+        timedelta(hours=1),
+        _sweep_retention,
+        "Delete or anonymise personal data past its retention deadline (Art. 5(1)(e)).",
     ),
 ]
 

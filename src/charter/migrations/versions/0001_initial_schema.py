@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 10:49:20.315796
+Create Date: 2026-11-25 10:57:51.889978
 """
 
 from __future__ import annotations
@@ -63,6 +63,62 @@ def upgrade() -> None:
             batch_op.f("ix_audit_entries_subject_ref"), ["subject_ref"], unique=False
         )
 
+    op.create_table(
+        "breaches",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(length=16), nullable=False),
+        sa.Column("reported_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("aware_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.Column("period_from", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_to", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("likely_consequences", sa.String(length=500), nullable=False),
+        sa.Column("measures", sa.String(length=1000), nullable=False),
+        sa.Column("risk_level", sa.String(length=16), nullable=False),
+        sa.Column("logged_by", sa.String(length=120), nullable=False),
+        sa.Column("ico_notified_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ico_reference", sa.String(length=64), nullable=True),
+        sa.Column("subjects_notified", sa.Boolean(), nullable=True),
+        sa.Column("subjects_decision_reason", sa.String(length=500), nullable=True),
+        sa.Column("subjects_decided_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("subjects_decided_by", sa.String(length=120), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_breaches")),
+        sa.UniqueConstraint("reference", name=op.f("uq_breaches_reference")),
+    )
+    with op.batch_alter_table("breaches", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_breaches_aware_at"), ["aware_at"], unique=False)
+
+    op.create_table(
+        "campaigns",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("purpose", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("subject_line", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("html", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("started_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("eligible_count", sa.Integer(), nullable=False),
+        sa.Column("refused_count", sa.Integer(), nullable=False),
+        sa.Column("sent_count", sa.Integer(), nullable=False),
+        sa.Column("failed_count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+    )
     op.create_table(
         "cookie_choices",
         sa.Column(
@@ -179,6 +235,45 @@ def upgrade() -> None:
     with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_rate_limit_counters_window_start"), ["window_start"], unique=False
+        )
+
+    op.create_table(
+        "recipient_endpoints",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("recipient", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("target", sa.String(length=500), nullable=False),
+        sa.Column("secret_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recipient_endpoints")),
+        sa.UniqueConstraint("recipient", name=op.f("uq_recipient_endpoints_recipient")),
+    )
+    op.create_table(
+        "retention_sweeps",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("started_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("batches", sa.Integer(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("keys_destroyed", sa.Integer(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retention_sweeps")),
+    )
+    with op.batch_alter_table("retention_sweeps", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_retention_sweeps_finished_at"), ["finished_at"], unique=False
         )
 
     op.create_table(
@@ -331,6 +426,42 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("subject_id", name=op.f("pk_data_keys")),
     )
     op.create_table(
+        "disclosures",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("recipient", sa.String(length=64), nullable=False),
+        sa.Column("purpose", sa.String(length=64), nullable=False),
+        sa.Column("lawful_basis", sa.String(length=32), nullable=False),
+        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.Column("reference", sa.String(length=120), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("transfer_mechanism", sa.String(length=32), nullable=True),
+        sa.Column("transfer_detail", sa.String(length=500), nullable=True),
+        sa.Column("policy_version", sa.String(length=32), nullable=False),
+        sa.Column("disclosed_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_disclosures_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disclosures")),
+    )
+    with op.batch_alter_table("disclosures", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_disclosures_recipient_disclosed_at", ["recipient", "disclosed_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_disclosures_subject_id"), ["subject_id"], unique=False)
+
+    op.create_table(
         "enquiries",
         sa.Column(
             "id",
@@ -359,6 +490,31 @@ def upgrade() -> None:
     with op.batch_alter_table("enquiries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_enquiries_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_enquiries_subject_id"), ["subject_id"], unique=False)
+
+    op.create_table(
+        "legal_holds",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("placed_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("placed_by", sa.String(length=100), nullable=False),
+        sa.Column("lifted_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lifted_by", sa.String(length=100), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["subjects.id"], name=op.f("fk_legal_holds_subject_id_subjects")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_legal_holds")),
+    )
+    with op.batch_alter_table("legal_holds", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_legal_holds_lifted_at"), ["lifted_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_legal_holds_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
         "newsletter_signups",
@@ -479,6 +635,49 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_digest", name=op.f("uq_preference_links_token_digest")),
     )
     op.create_table(
+        "recipient_notices",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("idempotency_key", sa.String(length=32), nullable=False),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("recipient", sa.String(length=64), nullable=False),
+        sa.Column("event", sa.String(length=24), nullable=False),
+        sa.Column("request_reference", sa.String(length=32), nullable=True),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.String(length=64), nullable=True),
+        sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_recipient_notices_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recipient_notices")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_recipient_notices_idempotency_key")),
+    )
+    with op.batch_alter_table("recipient_notices", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_recipient_notices_recipient"), ["recipient"], unique=False
+        )
+        batch_op.create_index(
+            "ix_recipient_notices_status_next", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_recipient_notices_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
         "staff_sessions",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -522,7 +721,9 @@ def upgrade() -> None:
         sa.Column("verification_method", sa.String(length=16), nullable=True),
         sa.Column("outcome", sa.String(length=500), nullable=True),
         sa.Column("refusal_reason", sa.String(length=500), nullable=True),
-        sa.Column("cooling_off_until", sa.Date(), nullable=True),
+        sa.Column("cooling_off_until", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("choice", sa.String(length=32), nullable=True),
         sa.Column("closed_at", charter.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["subject_id"], ["subjects.id"], name=op.f("fk_subject_requests_subject_id_subjects")
@@ -706,6 +907,43 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "engagements",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("purpose", sa.String(length=64), nullable=False),
+        sa.Column("systems", sa.String(length=200), nullable=False),
+        sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("started_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_by", sa.String(length=120), nullable=False),
+        sa.Column("closed_by", sa.String(length=120), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_engagements_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff_users.id"], name=op.f("fk_engagements_staff_id_staff_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["subjects.id"], name=op.f("fk_engagements_subject_id_subjects")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_engagements")),
+    )
+    with op.batch_alter_table("engagements", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_engagements_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_engagements_subject_id"), ["subject_id"], unique=False)
+        batch_op.create_index(
+            "ix_engagements_subject_staff", ["subject_id", "staff_id"], unique=False
+        )
+
+    op.create_table(
         "invoices",
         sa.Column(
             "id",
@@ -726,6 +964,74 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_invoices_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
+        "notice_deliveries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "notice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("started_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("http_status", sa.Integer(), nullable=True),
+        sa.Column("remote_status", sa.String(length=16), nullable=True),
+        sa.Column("error", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["notice_id"],
+            ["recipient_notices.id"],
+            name=op.f("fk_notice_deliveries_notice_id_recipient_notices"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_deliveries")),
+    )
+    with op.batch_alter_table("notice_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notice_deliveries_notice_id"), ["notice_id"], unique=False
+        )
+
+    op.create_table(
+        "objections",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "request_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("scope", sa.String(length=32), nullable=False),
+        sa.Column("decision", sa.String(length=24), nullable=False),
+        sa.Column("purposes", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("decided_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["subject_requests.id"],
+            name=op.f("fk_objections_request_id_subject_requests"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_objections_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_objections")),
+    )
+    with op.batch_alter_table("objections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_objections_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
         "privacy_centre_downloads",
@@ -789,6 +1095,11 @@ def upgrade() -> None:
         sa.Column("created_at", charter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", charter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("used_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("code_digest", sa.LargeBinary(length=32), nullable=True),
+        sa.Column("code_attempts", sa.Integer(), nullable=False),
+        sa.Column("sealed_phone", sa.LargeBinary(), nullable=True),
+        sa.Column("cancel_digest", sa.LargeBinary(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["request_id"],
             ["subject_requests.id"],
@@ -801,6 +1112,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_centre_links")),
+        sa.UniqueConstraint("cancel_digest", name=op.f("uq_privacy_centre_links_cancel_digest")),
         sa.UniqueConstraint("request_id", name=op.f("uq_privacy_centre_links_request_id")),
         sa.UniqueConstraint("token_digest", name=op.f("uq_privacy_centre_links_token_digest")),
     )
@@ -841,6 +1153,94 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "request_reminders",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "request_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("threshold", sa.String(length=16), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("sent_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["subject_requests.id"],
+            name=op.f("fk_request_reminders_request_id_subject_requests"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_request_reminders")),
+        sa.UniqueConstraint(
+            "request_id", "threshold", "due_on", name=op.f("uq_request_reminders_request_id")
+        ),
+    )
+    with op.batch_alter_table("request_reminders", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_request_reminders_request_id"), ["request_id"], unique=False
+        )
+
+    op.create_table(
+        "sent_messages",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("purpose", sa.String(length=64), nullable=True),
+        sa.Column(
+            "campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("decision", sa.String(length=16), nullable=False),
+        sa.Column("decision_reason", sa.String(length=32), nullable=False),
+        sa.Column(
+            "consent_event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("decided_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_attempt_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=64), nullable=True),
+        sa.Column("sent_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("provider_message_id", sa.String(length=255), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=128), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"], name=op.f("fk_sent_messages_campaign_id_campaigns")
+        ),
+        sa.ForeignKeyConstraint(
+            ["consent_event_id"],
+            ["consent_events.id"],
+            name=op.f("fk_sent_messages_consent_event_id_consent_events"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_sent_messages_subject_id_subjects"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sent_messages")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_sent_messages_idempotency_key")),
+    )
+    with op.batch_alter_table("sent_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sent_messages_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_sent_messages_status_next", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_sent_messages_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
         "correspondence_mentions",
         sa.Column(
             "id",
@@ -871,6 +1271,36 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_correspondence_mentions_kind_digest", ["kind", "digest"], unique=False
+        )
+
+    op.create_table(
+        "delivery_attempts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("started_at", charter.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", charter.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("provider_message_id", sa.String(length=255), nullable=True),
+        sa.Column("error", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["sent_messages.id"],
+            name=op.f("fk_delivery_attempts_message_id_sent_messages"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_attempts")),
+        sa.UniqueConstraint("message_id", "attempt", name=op.f("uq_delivery_attempts_message_id")),
+    )
+    with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_delivery_attempts_message_id"), ["message_id"], unique=False
         )
 
     op.create_table(
@@ -906,11 +1336,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_invoice_id"))
 
     op.drop_table("payments")
+    with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_delivery_attempts_message_id"))
+
+    op.drop_table("delivery_attempts")
     with op.batch_alter_table("correspondence_mentions", schema=None) as batch_op:
         batch_op.drop_index("ix_correspondence_mentions_kind_digest")
         batch_op.drop_index(batch_op.f("ix_correspondence_mentions_correspondence_id"))
 
     op.drop_table("correspondence_mentions")
+    with op.batch_alter_table("sent_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sent_messages_subject_id"))
+        batch_op.drop_index("ix_sent_messages_status_next")
+        batch_op.drop_index(batch_op.f("ix_sent_messages_campaign_id"))
+
+    op.drop_table("sent_messages")
+    with op.batch_alter_table("request_reminders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_request_reminders_request_id"))
+
+    op.drop_table("request_reminders")
     with op.batch_alter_table("request_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_request_events_request_id"))
 
@@ -925,10 +1369,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_privacy_centre_downloads_expires_at"))
 
     op.drop_table("privacy_centre_downloads")
+    with op.batch_alter_table("objections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_objections_subject_id"))
+
+    op.drop_table("objections")
+    with op.batch_alter_table("notice_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notice_deliveries_notice_id"))
+
+    op.drop_table("notice_deliveries")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invoices_order_id"))
 
     op.drop_table("invoices")
+    with op.batch_alter_table("engagements", schema=None) as batch_op:
+        batch_op.drop_index("ix_engagements_subject_staff")
+        batch_op.drop_index(batch_op.f("ix_engagements_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_engagements_order_id"))
+
+    op.drop_table("engagements")
     with op.batch_alter_table("customer_account_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_account_sessions_last_seen_at"))
         batch_op.drop_index(batch_op.f("ix_customer_account_sessions_account_id"))
@@ -961,6 +1419,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_sessions_last_seen_at"))
 
     op.drop_table("staff_sessions")
+    with op.batch_alter_table("recipient_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recipient_notices_subject_id"))
+        batch_op.drop_index("ix_recipient_notices_status_next")
+        batch_op.drop_index(batch_op.f("ix_recipient_notices_recipient"))
+
+    op.drop_table("recipient_notices")
     op.drop_table("preference_links")
     with op.batch_alter_table("personal_values", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_personal_values_subject_id"))
@@ -977,11 +1441,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_newsletter_signups_email_digest"))
 
     op.drop_table("newsletter_signups")
+    with op.batch_alter_table("legal_holds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_legal_holds_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_legal_holds_lifted_at"))
+
+    op.drop_table("legal_holds")
     with op.batch_alter_table("enquiries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enquiries_subject_id"))
         batch_op.drop_index(batch_op.f("ix_enquiries_created_at"))
 
     op.drop_table("enquiries")
+    with op.batch_alter_table("disclosures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_disclosures_subject_id"))
+        batch_op.drop_index("ix_disclosures_recipient_disclosed_at")
+
+    op.drop_table("disclosures")
     op.drop_table("data_keys")
     op.drop_table("customer_accounts")
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
@@ -995,6 +1469,11 @@ def downgrade() -> None:
     op.drop_table("stats_days")
     op.drop_table("stats_counts")
     op.drop_table("staff_users")
+    with op.batch_alter_table("retention_sweeps", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_retention_sweeps_finished_at"))
+
+    op.drop_table("retention_sweeps")
+    op.drop_table("recipient_endpoints")
     with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rate_limit_counters_window_start"))
 
@@ -1015,6 +1494,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cookie_choices_created_at"))
 
     op.drop_table("cookie_choices")
+    op.drop_table("campaigns")
+    with op.batch_alter_table("breaches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_breaches_aware_at"))
+
+    op.drop_table("breaches")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_subject_ref"))
 
