@@ -52,6 +52,7 @@ def test_access_package_holds_everything(exports: Runtime) -> None:
         "consents.csv",
         "correspondence.csv",
         "enquiries.csv",
+        "engagements.csv",
         "data.json",
         "cover.html",
     }

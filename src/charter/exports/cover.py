@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from charter.exports.schemas import AccessPackage, CategoryOut, PackageKind, ValueOut
+from charter.policy.countries import country_name, is_uk
 from charter.policy.document import (
     LAWFUL_BASIS_LABELS,
     ROLE_LABELS,
@@ -31,7 +32,7 @@ from charter.policy.document import (
     category_name,
 )
 from charter.policy.render import template_environment
-from charter.policy.schemas import Policy
+from charter.policy.schemas import Policy, Recipient
 
 #: ``category.field`` values shown only by their last four characters on the cover.
 MASKED_FIELDS = frozenset({"financial.bank_account"})
@@ -110,6 +111,7 @@ def render_cover(policy: Policy, package: AccessPackage) -> str:
         generated_at=_when(package.generated_at),
         categories=[_category_section(policy, category) for category in package.categories],
         recipients=_recipients(policy, package),
+        declared_recipients=_declared_recipients(policy),
         automated=(
             policy.automated_decisions.statement
             if policy.automated_decisions is not None
@@ -189,28 +191,53 @@ def _record(category: CategoryOut, value: ValueOut) -> RecordLine:
 
 
 def _recipients(policy: Policy, package: AccessPackage) -> list[RecipientLine]:
+    """One line per disclosure in the register (Art. 15(1)(c)), with the safeguard of any
+    transfer outside the UK (Art. 15(2)); a recipient since removed from the policy is
+    still listed, by its id."""
+    declared = {recipient.id: recipient for recipient in policy.recipients}
     lines = []
     for disclosure in package.disclosures:
-        recipient = policy.recipient(disclosure.recipient)
-        transfer = recipient.transfer
-        safeguard = "None needed: the recipient is in the UK"
-        if transfer is None and recipient.country != "GB":
-            safeguard = "None recorded"
-        if transfer is not None:
-            safeguard = TRANSFER_LABELS[transfer.mechanism]
-            if transfer.reference:
-                safeguard += f": {transfer.reference}"
+        recipient = declared.get(disclosure.recipient)
         lines.append(
             RecipientLine(
-                name=recipient.name,
-                role=ROLE_LABELS[recipient.role],
-                country=recipient.country,
+                name=recipient.name if recipient else disclosure.recipient,
+                role=ROLE_LABELS[recipient.role] if recipient else "no longer in our policy",
+                country=country_name(recipient.country) if recipient else "",
                 categories=", ".join(category_name(policy, c) for c in disclosure.categories),
                 disclosed_at=_when(disclosure.disclosed_at),
-                safeguard=safeguard,
+                safeguard=_safeguard(recipient) if recipient else "",
             )
         )
     return lines
+
+
+def _declared_recipients(policy: Policy) -> list[RecipientLine]:
+    """Every recipient the policy allows, whether or not this person's data went to it
+    yet: Art. 15(1)(c) covers recipients the data "will be" disclosed to as well."""
+    return [
+        RecipientLine(
+            name=recipient.name,
+            role=ROLE_LABELS[recipient.role],
+            country=country_name(recipient.country),
+            categories=", ".join(category_name(policy, c) for c in recipient.categories),
+            disclosed_at="",
+            safeguard=_safeguard(recipient),
+        )
+        for recipient in policy.recipients
+    ]
+
+
+def _safeguard(recipient: Recipient) -> str:
+    """The Chapter V safeguard as the person reads it, with its reference or, for an
+    Art. 49 exception, its reason."""
+    transfer = recipient.transfer
+    if is_uk(recipient.country):
+        return "None needed: the recipient is in the UK"
+    if transfer is None:
+        return "None recorded"
+    safeguard = TRANSFER_LABELS[transfer.mechanism]
+    detail = transfer.derogation_reason or transfer.reference
+    return f"{safeguard}: {' '.join(detail.split())}" if detail else safeguard
 
 
 def _when(moment: datetime | None) -> str:

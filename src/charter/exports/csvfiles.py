@@ -50,6 +50,7 @@ CORRESPONDENCE_COLUMNS = (
     "attachment_count",
 )
 ENQUIRY_COLUMNS = ("reference", "created_at")
+ENGAGEMENT_COLUMNS = ("order_id", "purpose", "systems", "staff_id", "started_at", "ended_at")
 
 
 def neutralise_cell(value: str) -> str:
@@ -95,6 +96,20 @@ def package_csv_files(package: AccessPackage) -> dict[str, bytes]:
     files["enquiries.csv"] = _csv(
         ENQUIRY_COLUMNS,
         ((item.reference, item.created_at.isoformat()) for item in package.enquiries),
+    )
+    files["engagements.csv"] = _csv(
+        ENGAGEMENT_COLUMNS,
+        (
+            (
+                str(item.order_id),
+                item.purpose,
+                item.systems,
+                str(item.staff_id),
+                item.started_at.isoformat(),
+                item.ended_at.isoformat() if item.ended_at else "",
+            )
+            for item in package.engagements
+        ),
     )
     return files
 

@@ -94,6 +94,18 @@ class EnquiryOut(Out):
     created_at: datetime
 
 
+class EngagementOut(Out):
+    """A time our staff could see the person's data while delivering a service they
+    ordered (Art. 15(1)(a)-(c)): which order, why, what systems, when."""
+
+    order_id: int
+    purpose: str
+    systems: str
+    staff_id: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
 class RightsRequestOut(Out):
     """Reserved: the rights-request feature will list the person's requests here."""
 
@@ -105,7 +117,7 @@ class RightsRequestOut(Out):
 
 class Disclosure(Out):
     """A disclosure of the person's data to a recipient the policy declares
-    (Art. 15(1)(c)). There is no disclosure register yet, so none is ever passed in."""
+    (Art. 15(1)(c)), from the disclosure register."""
 
     recipient: str = Field(description="A recipient id declared in the policy")
     categories: list[str]
@@ -135,7 +147,10 @@ class AccessPackage(Out):
     correspondence: list[CorrespondenceOut]
     enquiries: list[EnquiryOut]
     disclosures: list[Disclosure] = Field(
-        description="Recipients the data was disclosed to; empty until a register exists"
+        description="Recipients the data was disclosed to, from the disclosure register"
+    )
+    engagements: list[EngagementOut] = Field(
+        default=[], description="Service work during which staff could see the data"
     )
     requests: list[RightsRequestOut] = Field(
         default=[], description="Reserved for the person's rights requests; empty for now"

@@ -42,6 +42,8 @@ from sqlalchemy import select
 from charter.audit import service as audit
 from charter.consent.decisions import basis_label
 from charter.consent.service import consent_history
+from charter.disclosures import service as disclosure_register
+from charter.engagements.service import engagements_of
 from charter.enquiries.models import Enquiry
 from charter.errors import PolicyRefusal, UndeclaredField, UndeclaredPurpose
 from charter.exports.cover import render_cover
@@ -52,6 +54,7 @@ from charter.exports.schemas import (
     ConsentEventOut,
     CorrespondenceOut,
     Disclosure,
+    EngagementOut,
     EnquiryOut,
     LeftOut,
     PackageKind,
@@ -84,13 +87,13 @@ def build_access_package(
     *,
     actor: str,
     portability: bool = False,
-    disclosures: Sequence[Disclosure] = (),
+    disclosures: Sequence[Disclosure] | None = None,
 ) -> bytes:
     """The person's package as zip bytes: Art. 15 (everything held), or with
     ``portability`` Art. 20 (what they provided, used on consent or contract).
 
-    ``disclosures`` lists recipients the data actually went to (Art. 15(1)(c)); there is
-    no disclosure register yet, so callers pass none and the cover says "none recorded".
+    ``disclosures`` lists recipients the data actually went to (Art. 15(1)(c)); by default
+    (``None``) they are read from the disclosure register, one entry per disclosure.
 
     Raises :class:`PolicyRefusal` when the policy declares no suitable
     :data:`RIGHTS_PURPOSE`, and ``DataErased`` when the person's key was destroyed.
@@ -115,6 +118,7 @@ def build_access_package(
             "correspondence": len(package.correspondence),
             "enquiries": len(package.enquiries),
             "disclosures": len(package.disclosures),
+            "engagements": len(package.engagements),
             "left_out": sum(item.count for item in package.left_out),
             "files": len(files),
         },
@@ -128,13 +132,20 @@ def assemble_package(
     *,
     actor: str,
     portability: bool = False,
-    disclosures: Sequence[Disclosure] = (),
+    disclosures: Sequence[Disclosure] | None = None,
 ) -> AccessPackage:
-    """The package's content (``data.json``), read through the purpose gate."""
+    """The package's content (``data.json``), read through the purpose gate.
+
+    Disclosures default to the person's rows in the disclosure register; ones passed in
+    must name recipients the policy declares. A register row whose recipient has since
+    left the policy is still listed: it happened (Art. 15(1)(c))."""
     policy = work.policy
     purpose = rights_purpose(policy)
-    for disclosure in disclosures:
-        policy.recipient(disclosure.recipient)
+    if disclosures is None:
+        disclosures = register_disclosures(work, subject)
+    else:
+        for disclosure in disclosures:
+            policy.recipient(disclosure.recipient)
     opened = vault.read_personal_values(
         work, subject, purpose=purpose.id, actor=actor, include_replaced=True
     )
@@ -170,8 +181,33 @@ def assemble_package(
         correspondence=correspondence,
         enquiries=enquiries,
         disclosures=list(disclosures),
+        engagements=[] if portability else _engagements(work, subject),
         left_out=left_out,
     )
+
+
+def _engagements(work: Work, subject: Subject) -> list[EngagementOut]:
+    return [
+        EngagementOut(
+            order_id=item.order_id,
+            purpose=item.purpose,
+            systems=item.systems,
+            staff_id=item.staff_id,
+            started_at=item.started_at,
+            ended_at=item.ended_at,
+        )
+        for item in engagements_of(work, subject)
+    ]
+
+
+def register_disclosures(work: Work, subject: Subject) -> list[Disclosure]:
+    """The person's disclosures from the register, oldest first (Art. 15(1)(c))."""
+    return [
+        Disclosure(
+            recipient=row.recipient, categories=list(row.categories), disclosed_at=row.disclosed_at
+        )
+        for row in disclosure_register.disclosures_of(work, subject)
+    ]
 
 
 def rights_purpose(policy: Policy) -> Purpose:

@@ -312,7 +312,10 @@ def _transfers(policy: Policy) -> list[Block]:
             safeguard, details = "None stated", ""
         else:
             safeguard = TRANSFER_LABELS[transfer.mechanism]
-            details = (transfer.reference or transfer.derogation_reason or "").strip()
+            if transfer.mechanism is TransferMechanism.ART49_DEROGATION:
+                details = (transfer.derogation_reason or transfer.reference or "").strip()
+            else:
+                details = (transfer.reference or transfer.derogation_reason or "").strip()
         rows.append((recipient.name, country_name(recipient.country), safeguard, details))
     if not rows:
         return [Paragraph("We do not transfer your personal data outside the UK.")]
