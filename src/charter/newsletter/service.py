@@ -37,7 +37,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from charter.audit import service as audit
-from charter.consent.decisions import decide
+from charter.campaigns.delivery import send_now
 from charter.consent.service import give_consent
 from charter.crypto import keyed_digest, open_sealed, seal
 from charter.enquiries.receipts import receipt_text
@@ -48,7 +48,6 @@ from charter.newsletter.emails import confirmation_email, newsletter_email
 from charter.newsletter.models import NewsletterSignup
 from charter.newsletter.preferences import (
     NEWSLETTER_POINT,
-    is_suppressed,
     lift_suppression,
     marketing_purpose,
     newsletter_request,
@@ -292,47 +291,30 @@ def send_newsletter(
     html: str | None = None,
     sender: EmailSender,
     actor: str,
+    idempotency_key: str | None = None,
 ) -> str | None:
     """Send one newsletter to ``subject`` if, and only if, they may get it now.
 
-    PECR reg. 22: consent to email marketing must be given (``decide()`` also refuses
-    after erasure, under restriction, after withdrawal, or when a policy change needs it
-    renewed), and the address must not be on the suppression list. Returns the
-    Message-ID, or ``None`` when nothing was sent (the refusal is audited, not raised,
-    so a mailing loop carries on).
+    It goes through the outbound gate (``campaigns.delivery.send_now``): consent to email
+    marketing in force (PECR reg. 22), and not erased, restricted, objecting (Art. 21(3))
+    or on the suppression list; the decision is recorded in ``sent_messages`` with the
+    consent event it rested on. Returns the Message-ID, or ``None`` when nothing was sent
+    (the refusal is recorded and audited, not raised, so a loop carries on). A mailing to
+    everyone is a campaign (``charter campaign send``): it also retries and survives a
+    crash without sending twice.
     """
     purpose = marketing_purpose(work.policy)
-    decision = decide(work, subject.id, purpose.id, Channel.EMAIL.value)
-    email: str | None = None
-    reason = decision.code.value
-    if decision.allowed:
-        held = vault.read_personal_data(
-            work, subject, purpose=purpose.id, actor=actor, categories=["contact"]
-        )
-        email = held.get("contact.email")
-        if email is None:
-            reason = "no_email"
-        elif is_suppressed(work, email):
-            reason, email = "suppressed", None
-    if email is None:
-        audit.record(
-            work,
-            actor=actor,
-            action="newsletter.not_sent",
-            subject_ref=subject.ref,
-            purpose=purpose.id,
-            detail={"reason": reason},
-        )
-        return None
-    message_id = sender.send(
-        newsletter_email(work, subject, to=email, title=title, text=text, html=html)
-    )
-    audit.record(
+    message = send_now(
         work,
-        actor=actor,
-        action="newsletter.sent",
-        subject_ref=subject.ref,
+        subject,
+        kind="marketing",
+        channel=Channel.EMAIL.value,
         purpose=purpose.id,
-        detail={"channel": Channel.EMAIL.value},
+        idempotency_key=idempotency_key or f"newsletter:{secrets.token_hex(16)}",
+        compose=lambda to: newsletter_email(
+            work, subject, to=to, title=title, text=text, html=html
+        ),
+        email_sender=sender,
+        actor=actor,
     )
-    return message_id
+    return message.provider_message_id if message.status == "sent" else None
