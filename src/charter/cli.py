@@ -16,6 +16,7 @@ from charter.breaches.cli import app as breaches_app
 from charter.campaigns.cli import app as campaigns_app
 from charter.command import console, reports_errors
 from charter.compliance.cli import app as compliance_app
+from charter.compliance.cli import ropa_command
 from charter.consent.cli import app as consent_app
 from charter.disclosures.cli import app as disclosures_app
 from charter.engagements.cli import app as engagements_app
@@ -56,6 +57,7 @@ app.add_typer(subjects_app, name="subject")
 app.add_typer(backup_app, name="backup")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
+app.command("ropa")(ropa_command)
 
 
 @app.callback()
