@@ -11,18 +11,27 @@
   declares for ``customer_account``, word for word (Art. 7(2)). Withdrawing is always
   possible and as easy as giving (Art. 7(3)); giving needs a phone number on file for
   calls and texts, and is refused while processing is restricted.
+* **Their own orders, invoices and payments** (Art. 15(1), and what the contract needs):
+  read for ``provide_services`` through the purpose gate, audited under
+  ``customer:<id>``; only the signed-in customer's own subject is ever read (the session
+  decides whose, never a URL). Bank details are shown masked to their last four
+  characters (Art. 32(1): a shoulder-surfer or a shared screen learns nothing usable);
+  card numbers are never held at all. While processing is restricted nothing is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from charter.accounts.auth import SignedInCustomer
 from charter.accounts.service import ACCOUNT_PURPOSE, COLLECTION_POINT
 from charter.consent.service import consent_request, consent_states, give_consent, withdraw_consent
 from charter.errors import InvalidInput, PolicyRefusal, ProcessingRestricted
 from charter.newsletter.preferences import lift_suppression, suppress, suppression_digest
+from charter.orders.models import Payment
+from charter.orders.service import METHOD_LABELS, ORDERS_PURPOSE, orders_of, pounds
 from charter.policy.schemas import Channel
 from charter.runtime import Work
 from charter.vault import service as vault
@@ -36,6 +45,8 @@ EDITABLE = {
     "delivery_address": "contact.delivery_address",
 }
 MARKETING_PURPOSE = "marketing"
+#: Characters of a bank account left visible on the account page.
+VISIBLE_ACCOUNT_CHARS = 4
 
 
 @dataclass(frozen=True)
@@ -194,3 +205,98 @@ def _email(work: Work, customer: SignedInCustomer) -> str | None:
         categories=["contact"],
     )
     return details.get("contact.email")
+
+
+# Orders --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentShown:
+    paid_on: date
+    amount: str
+    method: str
+    bank_account: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceShown:
+    number: str
+    issued_on: date
+    amount: str
+    payments: list[PaymentShown]
+
+
+@dataclass(frozen=True)
+class OrderShown:
+    ordered_on: date
+    amount: str
+    description: str | None
+    invoices: list[InvoiceShown]
+
+
+def mask_bank_account(value: str) -> str:
+    """``"•••• 9911"`` (joined by a no-break space, so it never wraps apart): only the
+    last characters of a sort code and account or an IBAN, enough for the customer to
+    recognise their own account."""
+    kept = "".join(ch for ch in value if ch.isalnum())[-VISIBLE_ACCOUNT_CHARS:]
+    return f"••••\u00a0{kept}"
+
+
+def own_orders(work: Work, customer: SignedInCustomer) -> list[OrderShown]:
+    """The signed-in customer's orders, newest first, with invoices and payments; empty
+    while processing is restricted (the privacy centre gives a copy instead)."""
+    subject = customer.subject
+    if subject.restricted_at is not None:
+        return []
+    lines = orders_of(work, subject, actor=customer.actor)
+    payments = [payment for line in lines for payment in line.payments]
+    accounts = _bank_accounts(work, customer, payments)
+    return [
+        OrderShown(
+            ordered_on=line.order.ordered_on,
+            amount=pounds(line.order.amount_pence),
+            description=line.description,
+            invoices=[
+                InvoiceShown(
+                    number=invoice.number,
+                    issued_on=invoice.issued_on,
+                    amount=pounds(invoice.amount_pence),
+                    payments=[
+                        PaymentShown(
+                            paid_on=payment.paid_on,
+                            amount=pounds(payment.amount_pence),
+                            method=METHOD_LABELS.get(payment.method, payment.method),
+                            bank_account=accounts.get(payment.id),
+                        )
+                        for payment in line.payments
+                        if payment.invoice_id == invoice.id
+                    ],
+                )
+                for invoice in line.invoices
+            ],
+        )
+        for line in lines
+    ]
+
+
+def _bank_accounts(
+    work: Work, customer: SignedInCustomer, payments: list[Payment]
+) -> dict[int, str]:
+    """Payment id -> masked bank account, for bank transfers."""
+    transfers = [payment for payment in payments if payment.method == "bank_transfer"]
+    if not transfers:
+        return {}
+    opened = vault.read_personal_values(
+        work,
+        customer.subject,
+        purpose=ORDERS_PURPOSE,
+        actor=customer.actor,
+        categories=["financial"],
+        include_replaced=True,
+    )
+    masked = {item.record.id: mask_bank_account(item.value) for item in opened}
+    return {
+        payment.id: next(masked[v] for v in payment.value_ids if v in masked)
+        for payment in transfers
+        if any(v in masked for v in payment.value_ids)
+    }

@@ -270,7 +270,9 @@ def account_page(request: Request) -> Response:
         if customer is None:
             return _to_login(request)
         shown = profile.overview(work, customer)
-    return _no_store(page(request, "accounts/account.html", {"account": shown}))
+        orders = profile.own_orders(work, customer)
+    context = {"account": shown, "orders": orders}
+    return _no_store(page(request, "accounts/account.html", context))
 
 
 async def _signed_in_post(request: Request, spec: FormSpec) -> tuple[dict[str, str], str | None]:

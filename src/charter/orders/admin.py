@@ -15,8 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from charter.errors import InvalidInput
 from charter.orders import service
+from charter.runtime import Work
 from charter.staff.routes import AnyStaff, ConsoleRoute
+from charter.staff.schemas import SignedIn
+from charter.subjects.admin import refuse_restricted_to_staff
 from charter.templating import page
+from charter.vault.models import Subject
 from charter.web.csrf import check_csrf
 from charter.web.forms import FormField, FormSpec, SubmittedForm, read_form
 
@@ -71,10 +75,17 @@ async def _form(request: Request, spec: FormSpec) -> SubmittedForm:
     return form
 
 
+def _subject(work: Work, ref: str, staff: SignedIn) -> Subject:
+    """The client, if this staff member may open their record (Art. 18(2))."""
+    subject = _subject(work, ref, staff)
+    refuse_restricted_to_staff(staff, subject)
+    return subject
+
+
 @router.get("/admin/subjects/{ref}/orders")
 def orders_page(request: Request, ref: str, staff: AnyStaff) -> Response:
     with request.app.state.runtime.unit() as work:
-        subject = service.find_subject(work, ref)
+        subject = _subject(work, ref, staff)
         lines = service.orders_of(work, subject, actor=staff.actor)
     context: dict[str, Any] = {
         "staff": staff,
@@ -95,7 +106,7 @@ async def add_order(request: Request, ref: str, staff: AnyStaff) -> Response:
         with request.app.state.runtime.unit() as work:
             service.record_order(
                 work,
-                service.find_subject(work, ref),
+                _subject(work, ref, staff),
                 service_description=form["service_description"],
                 amount_pence=_pence(form["amount"]),
                 ordered_on=_date(form["ordered_on"]),
@@ -112,7 +123,7 @@ async def add_invoice(request: Request, ref: str, order_id: int, staff: AnyStaff
 
     def run() -> None:
         with request.app.state.runtime.unit() as work:
-            order = service.find_order(work, service.find_subject(work, ref), order_id)
+            order = service.find_order(work, _subject(work, ref, staff), order_id)
             service.record_invoice(
                 work,
                 order,
@@ -135,7 +146,7 @@ async def add_payment(request: Request, ref: str, invoice_id: int, staff: AnySta
 
     def run() -> None:
         with request.app.state.runtime.unit() as work:
-            invoice = service.find_invoice(work, service.find_subject(work, ref), invoice_id)
+            invoice = service.find_invoice(work, _subject(work, ref, staff), invoice_id)
             service.record_payment(
                 work,
                 invoice,
