@@ -4,7 +4,11 @@ Rules enforced here:
 
 * the key ring is created only for a brand-new installation, never over existing data
   (a fresh key would make every stored value unreadable — Art. 32(1)(c) availability);
-* a wrong key ring (fingerprints differ from those recorded at installation) is refused;
+* a wrong key ring (fingerprints differ from those recorded at installation) is refused,
+  and so is a ring that lacks a data-key master some stored data key is wrapped under
+  (an outdated ring after ``charter keys rotate``, or a ring from another copy);
+* the data folder is kept 0700 and the ring file 0600 (Art. 32(1)(a)): looser permissions
+  found at start are tightened, and said so;
 * the policy version in force is recorded, whole, the first time it is served, and a
   changed policy file that kept its old version number is refused (Art. 13: people must
   be able to see the exact policy any consent was given under).
@@ -29,6 +33,8 @@ from charter.keyring import (
     generate_keyring,
     parse_keyring,
     read_keyring_file,
+    secure_folder,
+    tighten_keyring_file,
     write_keyring_file,
 )
 from charter.policy.diff import diff_policies, purposes_needing_renewal
@@ -42,7 +48,7 @@ from charter.policy.schemas import Policy
 from charter.runtime import Runtime, Work, database_engine, settings_clock
 from charter.schema import upgrade
 from charter.settings import Settings
-from charter.vault.models import Subject
+from charter.vault.models import DataKey, Subject
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +90,13 @@ def resolve_keyring(session: Session, settings: Settings, *, create: bool) -> Ke
                 "from those recorded when it was created). Use the key ring that was backed "
                 "up with this database."
             )
+        missing = sorted(data_key_masters(session) - set(keyring.wrapping_keys()))
+        if missing:
+            raise KeyringError(
+                f"The key ring does not hold the master key {', '.join(missing)} that this "
+                "database's data keys are wrapped under (an outdated key ring, e.g. from "
+                "before `charter keys rotate`). Use the current key ring for this database."
+            )
         return KeyringOutcome(keyring)
     if _holds_data(session):
         raise KeyringError(
@@ -102,10 +115,35 @@ def resolve_keyring(session: Session, settings: Settings, *, create: bool) -> Ke
     return KeyringOutcome(keyring, created=True, notes=[note])
 
 
+def data_key_masters(session: Session) -> set[str]:
+    """The ids of every data-key master some stored data key is wrapped under."""
+    return set(session.scalars(select(DataKey.master_key_id).distinct()))
+
+
 def _holds_data(session: Session) -> bool:
-    subjects = session.scalar(select(func.count()).select_from(Subject)) or 0
-    entries = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-    return bool(subjects or entries)
+    for model in (Subject, DataKey, AuditEntry):
+        if session.scalar(select(func.count()).select_from(model)):
+            return True
+    return False
+
+
+def secure_data_dir(settings: Settings) -> list[str]:
+    """Keep the data folder 0700 and the key ring 0600; returns notes on what was fixed."""
+    notes: list[str] = []
+    folder = settings.data_dir
+    try:
+        loose = folder.exists() and bool(folder.stat().st_mode & 0o077)
+        secure_folder(folder)
+        if loose:
+            notes.append(f"Took group and world access away from the data folder {folder} (0700).")
+        if tighten_keyring_file(settings.keyring_path):
+            notes.append(f"The key ring {settings.keyring_path} was readable by others: now 0600.")
+    except PermissionError:
+        notes.append(
+            f"Could not restrict {folder} to its owner (0700, key ring 0600): not its owner. "
+            "Fix its permissions: it holds the key ring."
+        )
+    return notes
 
 
 def record_installation(work: Work) -> None:
@@ -189,6 +227,7 @@ def open_runtime(
     """
     policy = load_policy(settings.policy, require_valid=True)
     history = load_history(settings.policy)
+    permission_notes = secure_data_dir(settings)
     engine = database_engine(settings)
     try:
         if migrate:
@@ -204,7 +243,7 @@ def open_runtime(
             clock=settings_clock(settings),
             engine=engine,
             session_factory=factory,
-            notes=list(outcome.notes),
+            notes=[*permission_notes, *outcome.notes],
         )
         if record:
             with runtime.unit() as work:

@@ -1,1 +1,1 @@
-"""Key rotation: re-wrapping data keys under a new master key, re-indexing."""
+"""Key rotation: re-wrapping data keys under a new master key."""

@@ -11,6 +11,10 @@ backups ("crypto-shredding", Art. 17).
 
 A key is unwrapped at most once per unit of work and cached in the session's ``info``
 dict, which dies with the unit; it is never cached process-wide.
+
+Each wrapped key names the data-key master that wrapped it (``master_key_id``, a public
+fingerprint), so ``charter keys rotate`` can re-wrap keys one batch at a time while the
+site keeps serving: whichever key a row is wrapped under is looked up by its id.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from typing import cast
 
 from sqlalchemy import delete
 
-from charter.crypto import fingerprint, new_key, open_sealed, seal
+from charter.crypto import new_key, open_sealed, seal
 from charter.errors import Conflict, KeyringError
+from charter.keyring import Keyring, refreshed_keyring
 from charter.runtime import Work
 from charter.vault.models import DataKey, Subject
 
@@ -37,11 +42,12 @@ class DataErased(Conflict):
 def issue_data_key(work: Work, subject: Subject) -> bytes:
     """Create, wrap and store a fresh data key for a new subject (its id must be flushed)."""
     key = new_key()
+    ring = current_keyring(work)
     work.session.add(
         DataKey(
             subject_id=subject.id,
-            wrapped_key=seal(work.keyring.master, key, _wrapping_context(subject)),
-            master_key_id=fingerprint(work.keyring.master),
+            wrapped_key=seal(ring.wrapping_key, key, _wrapping_context(subject.ref)),
+            master_key_id=ring.wrapping_key_id,
             created_at=work.now(),
         )
     )
@@ -57,13 +63,36 @@ def subject_key(work: Work, subject: Subject) -> bytes:
     stored = work.session.get(DataKey, subject.id)
     if stored is None:
         raise DataErased
-    if stored.master_key_id != fingerprint(work.keyring.master):
-        raise KeyringError(
-            "A data key was wrapped by a different master key than the one in the key ring."
-        )
-    key = open_sealed(work.keyring.master, stored.wrapped_key, _wrapping_context(subject))
+    key = unwrap(current_keyring(work), stored, subject.ref)
     cache[subject.id] = key
     return key
+
+
+def current_keyring(work: Work) -> Keyring:
+    """The ring in force: a ring file rewritten by a rotation is picked up while serving."""
+    if work.settings.keyring is not None:
+        return work.keyring
+    return refreshed_keyring(work.settings.keyring_path, work.keyring)
+
+
+def unwrap(keyring: Keyring, stored: DataKey, subject_ref: str) -> bytes:
+    """Open a wrapped data key with the master it names; :class:`KeyringError` when the
+    ring does not hold that master (a wrong or outdated key ring)."""
+    master = keyring.wrapping_keys().get(stored.master_key_id)
+    if master is None:
+        raise KeyringError(
+            f"A data key was wrapped by master key {stored.master_key_id}, which the key "
+            "ring does not hold. Use the key ring that belongs to this database."
+        )
+    return open_sealed(master, stored.wrapped_key, _wrapping_context(subject_ref))
+
+
+def rewrap(keyring: Keyring, stored: DataKey, subject_ref: str) -> None:
+    """Re-wrap one data key under the ring's current master (key rotation); the data key
+    itself, and so every value sealed under it, is unchanged."""
+    key = unwrap(keyring, stored, subject_ref)
+    stored.wrapped_key = seal(keyring.wrapping_key, key, _wrapping_context(subject_ref))
+    stored.master_key_id = keyring.wrapping_key_id
 
 
 def discard_data_key(work: Work, subject: Subject) -> None:
@@ -82,8 +111,8 @@ def open_value(key: bytes, subject: Subject, category: str, field: str, sealed: 
     return open_sealed(key, sealed, _value_context(subject, category, field)).decode()
 
 
-def _wrapping_context(subject: Subject) -> bytes:
-    return _SEPARATOR.join(("charter:data-key:v1", subject.ref)).encode()
+def _wrapping_context(subject_ref: str) -> bytes:
+    return _SEPARATOR.join(("charter:data-key:v1", subject_ref)).encode()
 
 
 def _value_context(subject: Subject, category: str, field: str) -> bytes:
