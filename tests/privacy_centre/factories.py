@@ -12,6 +12,7 @@ from sqlalchemy import select
 from charter.audit.models import AuditEntry
 from charter.consent import service as consent
 from charter.runtime import Runtime
+from charter.sms.sender import LocalTextOutbox
 from charter.vault import service as vault
 from charter.vault.models import Subject
 from tests.web.asgi import AppClient, body_text, csrf_of, outbox_messages
@@ -24,15 +25,21 @@ _VERIFY = re.compile(r"/privacy-centre/verify/([A-Za-z0-9_-]{43})")
 _DOWNLOAD = re.compile(r"/privacy-centre/download/([A-Za-z0-9_-]{43})")
 
 
-def new_customer(runtime: Runtime, *, email: str = EMAIL) -> str:
-    """A customer who ordered and gave consent to email marketing; returns their ref."""
+def new_customer(runtime: Runtime, *, email: str | None = EMAIL, phone: str | None = None) -> str:
+    """A customer who ordered and gave consent to email marketing; returns their ref.
+    ``email=None`` holds no address for them; ``phone`` adds a number on file."""
+    values = {"identity.first_name": "Ada"}
+    if email is not None:
+        values["contact.email"] = email
+    if phone is not None:
+        values["contact.phone"] = phone
     with runtime.unit() as work:
         subject = vault.create_subject(work, actor=ACTOR)
         vault.store_personal_data(
             work,
             subject,
             collection_point="orders",
-            values={"identity.first_name": "Ada", "contact.email": email},
+            values=values,
             source="website",
             actor=ACTOR,
         )
@@ -96,3 +103,15 @@ def audit_details(runtime: Runtime) -> list[tuple[str, str]]:
     with runtime.unit(write=False) as work:
         rows = work.session.execute(select(AuditEntry.action, AuditEntry.detail)).all()
         return [(action, detail) for action, detail in rows]
+
+
+_CANCEL = re.compile(r"/privacy-centre/cancel/([A-Za-z0-9_-]{43})")
+
+
+def cancel_path(outbox: Path) -> str:
+    return link_in(outbox, _CANCEL)
+
+
+def texts_sent(runtime: Runtime) -> list[dict[str, str]]:
+    """What the local text outbox (the SMS gateway stand-in) was given."""
+    return LocalTextOutbox(runtime.settings.data_dir / "text-outbox").sent()

@@ -153,7 +153,10 @@ def test_a_differently_typed_address_is_answered_at_the_address_on_file(
     [
         ({"csrf_token": "0" * 64}, 403),
         ({"website": "https://spam.example"}, 303),
-        ({"phone": "01179291509"}, 400),
+        ({"name": "Ada"}, 400),
+        ({"email": "", "phone": ""}, 422),
+        ({"email": "", "phone": "not a number"}, 422),
+        ({"kind": "objection", "object_to": "everything"}, 422),
         ({"email": "not an address"}, 422),
         ({"kind": "everything"}, 422),
         ({"kind": "change_channels"}, 422),

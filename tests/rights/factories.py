@@ -10,6 +10,7 @@ from charter.vault import service as vault
 from charter.vault.models import Subject
 
 ACTOR = "staff:test"
+
 S = RequestStatus
 
 #: The facts a step into each status needs, so every allowed step can succeed.

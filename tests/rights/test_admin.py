@@ -77,9 +77,10 @@ def test_package_download_is_a_zip_and_audited(runtime: Runtime, client: AppClie
 
 @pytest.mark.parametrize("role", ["staff", "admin", "privacy_officer"])
 def test_only_a_privacy_officer_approves_erasure(
-    runtime: Runtime, client: AppClient, role: str
+    runtime: Runtime, client: AppClient, clock: conftest.TestClock, role: str
 ) -> None:
     reference = _request(runtime, RequestStatus.VERIFIED, RequestKind.ERASURE)
+    clock.advance(hours=runtime.settings.erasure_cooling_off_hours)  # see test_rights_flows
     _signed_in(runtime, client, role)
     page = client.get(f"/admin/requests/{reference}").text
     assert ("Erasure plan" in page) is (role == "privacy_officer")

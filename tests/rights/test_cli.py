@@ -15,6 +15,8 @@ from charter.installation.service import open_runtime
 from charter.rights import service
 from charter.rights.cli import app
 from charter.settings import Settings
+from charter.vault import service as vault
+from charter.vault.models import Subject
 
 from .factories import ACTOR, new_subject
 
@@ -137,3 +139,69 @@ def test_errors_exit_1_with_the_public_message(
     assert result.exit_code == 1
     assert message in result.output
     assert _actions() == ["dsr.received", "dsr.received"]
+
+
+@pytest.fixture
+def rectification(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A SQLite installation with a verified rectification request of a customer on file;
+    returns the reference and the subject's ref."""
+    for name in ("CHARTER_DATABASE_URL", "CHARTER_KEYRING", "CHARTER_POLICY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CHARTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHARTER_NOW", "2026-11-25T09:00:00+00:00")
+    runtime = open_runtime(Settings())
+    try:
+        with runtime.unit() as work:
+            subject = new_subject(work)
+            vault.store_personal_data(
+                work,
+                subject,
+                collection_point="orders",
+                values={"identity.first_name": "Ada", "contact.email": "ada@example.com"},
+                source="website",
+                actor=ACTOR,
+            )
+            request = service.receive_request(
+                work, kind="rectification", received_via="email", actor=ACTOR, subject=subject
+            )
+            service.verify_request(work, request, method="staff_on_file", actor=ACTOR)
+            return request.reference, subject.ref
+    finally:
+        runtime.close()
+
+
+def _first_name(ref: str) -> str:
+    runtime = open_runtime(Settings(), create_keys=False, record=False)
+    try:
+        with runtime.unit(write=False) as work:
+            subject = work.session.scalars(select(Subject).where(Subject.ref == ref)).one()
+            held = vault.read_personal_data(
+                work, subject, purpose="rights_requests", actor=ACTOR, categories=["identity"]
+            )
+            return held["identity.first_name"]
+    finally:
+        runtime.close()
+
+
+def test_rectify_reads_the_value_from_stdin_only(rectification: tuple[str, str]) -> None:
+    reference, ref = rectification
+    refused = runner.invoke(app, ["rectify", reference, "--field", "identity.first_name"])
+    assert refused.exit_code == 1
+    assert "standard input" in refused.output
+    assert _first_name(ref) == "Ada"
+    result = runner.invoke(
+        app,
+        ["rectify", reference, "--field", "identity.first_name", "--value-from-stdin"],
+        input="Adah\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "identity.first_name corrected" in result.output
+    assert "Adah" not in result.output
+    assert _first_name(ref) == "Adah"
+    bad = runner.invoke(
+        app,
+        ["rectify", reference, "--field", "contact.email", "--value-from-stdin"],
+        input="not an address\n",
+    )
+    assert bad.exit_code == 1
+    assert "not an address" not in bad.output

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from charter.audit.models import AuditEntry
 from charter.errors import Conflict, InvalidInput
+from charter.mail.outbox import OutboxSender
 from charter.rights import service
 from charter.rights.models import RequestEvent, RequestStatus
 from charter.rights.workflow import TRANSITIONS, TransitionRefused, advance
@@ -116,29 +117,35 @@ def test_verification_needs_a_known_method_and_a_subject(runtime: Runtime) -> No
         assert request.status == anonymous.status == "received"
 
 
-def test_extension_adds_two_months_once(runtime: Runtime, clock: Clock) -> None:
+def test_extension_adds_two_months_once(
+    runtime: Runtime, clock: Clock, sender: OutboxSender
+) -> None:
     with runtime.unit() as work:
         request = request_in(work, S.IN_PROGRESS)
         clock.advance(days=20)
-        service.extend_request(work, request, reason="Thousands of emails", actor=ACTOR)
+        service.extend_request(
+            work, request, reason="Thousands of emails", actor=ACTOR, sender=sender
+        )
         assert request.status == "in_progress"
         assert request.extended is True
         assert request.extension_reason == "Thousands of emails"
         assert request.due_on == date(2027, 2, 25)
         with pytest.raises(Conflict, match="already been extended"):
-            service.extend_request(work, request, reason="Even more", actor=ACTOR)
+            service.extend_request(work, request, reason="Even more", actor=ACTOR, sender=sender)
         assert request.due_on == date(2027, 2, 25)
 
 
-def test_extension_must_come_within_the_first_month(runtime: Runtime, clock: Clock) -> None:
+def test_extension_must_come_within_the_first_month(
+    runtime: Runtime, clock: Clock, sender: OutboxSender
+) -> None:
     with runtime.unit() as work:
         request = request_in(work, S.VERIFIED)
         clock.set(datetime(2026, 12, 29, 12, tzinfo=UTC))  # the unextended due date: allowed
         late = request_in(work, S.VERIFIED)  # clock starts 29 Dec
-        service.extend_request(work, request, reason="Complex", actor=ACTOR)
+        service.extend_request(work, request, reason="Complex", actor=ACTOR, sender=sender)
         clock.set(datetime(2027, 1, 30, 12, tzinfo=UTC))  # late's due date is Fri 29 Jan
         with pytest.raises(Conflict, match="first month has passed"):
-            service.extend_request(work, late, reason="Complex", actor=ACTOR)
+            service.extend_request(work, late, reason="Complex", actor=ACTOR, sender=sender)
         assert late.extended is False
 
 

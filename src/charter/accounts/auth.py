@@ -21,6 +21,7 @@ from charter.audit import service as audit
 from charter.errors import CharterError
 from charter.runtime import Work
 from charter.vault.models import Subject
+from charter.web.csrf import rotate_session_id
 from charter.web.sessions import SessionStore
 
 ACCOUNT_COOKIE = "charter_account"
@@ -92,6 +93,8 @@ def end_all_sessions(work: Work, account: CustomerAccount) -> int:
 
 
 def set_account_cookie(request: Request, response: Response, token: str) -> None:
+    """Set the session cookie at sign-in, and renew the CSRF session id with it."""
+    rotate_session_id(request)
     response.set_cookie(
         ACCOUNT_COOKIE,
         token,
@@ -103,6 +106,10 @@ def set_account_cookie(request: Request, response: Response, token: str) -> None
 
 
 def clear_account_cookie(request: Request, response: Response) -> None:
+    """Drop the session cookie; on a redirect (sign-out, an ended session) renew the CSRF
+    session id too. A page with a form keeps it: its token was made for the current id."""
+    if 300 <= response.status_code < 400:
+        rotate_session_id(request)
     response.delete_cookie(
         ACCOUNT_COOKIE,
         path=COOKIE_PATH,

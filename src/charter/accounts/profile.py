@@ -33,6 +33,7 @@ from charter.newsletter.preferences import lift_suppression, suppress, suppressi
 from charter.orders.models import Payment
 from charter.orders.service import METHOD_LABELS, ORDERS_PURPOSE, orders_of, pounds
 from charter.policy.schemas import Channel
+from charter.rights.rectification import queue_art19_notices
 from charter.runtime import Work
 from charter.vault import service as vault
 
@@ -138,6 +139,8 @@ def update_details(work: Work, customer: SignedInCustomer, values: Mapping[str, 
         source="data_subject",
         actor=customer.actor,
     )
+    # Art. 19: every recipient that received the old details is told of the correction.
+    queue_art19_notices(work, customer.subject, request_reference=None, actor=customer.actor)
     return sorted(changed)
 
 

@@ -21,6 +21,7 @@ from charter.consent.models import ANY_CHANNEL, ConsentState
 from charter.consent.schemas import Decision, DecisionCode
 from charter.errors import InvalidInput, NotFound
 from charter.policy.schemas import LawfulBasis, Policy, Purpose
+from charter.rights.models import Objection, ObjectionDecision, ObjectionScope
 from charter.runtime import Work
 from charter.vault.models import Subject
 
@@ -144,6 +145,26 @@ _NO_CONSENT = Decision(
 )
 
 
+_OBJECTED = Decision(
+    allowed=False,
+    code=DecisionCode.OBJECTED,
+    reason="The person objected to this use and the objection was upheld (Art. 21(1)).",
+)
+
+
+def _objection_upheld(session: Session, subject_id: int, purpose: str) -> bool:
+    """Whether an upheld Art. 21(1) objection covers ``purpose``; asked only for purposes
+    based on legitimate interests, so the consent path keeps its single query."""
+    rows = session.scalars(
+        select(Objection.purposes).where(
+            Objection.subject_id == subject_id,
+            Objection.scope == ObjectionScope.LEGITIMATE_INTERESTS.value,
+            Objection.decision == ObjectionDecision.UPHELD.value,
+        )
+    )
+    return any(purpose in purposes for purposes in rows)
+
+
 def decide(
     source: Work | Session,
     subject_id: int,
@@ -190,6 +211,10 @@ def decide(
     if restricted_at is not None and not declared.permitted_under_restriction:
         return _RESTRICTED
     basis = declared.lawful_basis
+    if basis is LawfulBasis.LEGITIMATE_INTERESTS and _objection_upheld(
+        session, subject_id, purpose
+    ):
+        return _OBJECTED
     if basis is not LawfulBasis.CONSENT:
         return Decision(
             allowed=True,

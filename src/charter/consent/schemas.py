@@ -42,6 +42,7 @@ class DecisionCode(StrEnum):
     NO_CONSENT = "no_consent"
     WITHDRAWN = "withdrawn"
     NEEDS_RENEWAL = "needs_renewal"
+    OBJECTED = "objected"
 
 
 class Decision(Out):

@@ -56,7 +56,7 @@ from charter.newsletter.models import NewsletterSignup, PreferenceLink
 from charter.newsletter.preferences import suppress, suppression_digest
 from charter.policy.schemas import IdentifierKind, Policy, RetentionRule, RetentionTrigger
 from charter.retention.holds import holds as retention_holds
-from charter.rights.service import find_request
+from charter.rights.service import check_erasure_may_proceed, find_request
 from charter.runtime import Work
 from charter.vault import service as vault
 from charter.vault.access import RestrictionGround
@@ -167,14 +167,16 @@ def erase_subject(
     """Carry out the erasure :func:`plan_erasure` decides, record its tombstone, and
     return the receipt for the person (Art. 12(1), Art. 19).
 
-    Raises :class:`ErasureHeld` (nothing changed) while an access request is open,
+    Raises :class:`ErasureHeld` (nothing changed) while a hold applies,
     :class:`DataErased` if already erased, :class:`NotFound` for an unknown request
-    reference, and :class:`Conflict` for a request of another person.
+    reference, :class:`Conflict` for a request of another person, and ``CoolingOff``
+    while the request's cooling-off period runs (the person may still cancel it).
     """
     if request_reference is not None:
         request = find_request(work, request_reference)
         if request.subject_id not in (None, subject.id):
             raise Conflict("That request is about another person.")
+        check_erasure_may_proceed(work, request)
         request_reference = request.reference
     plan = plan_erasure(work, subject)
     if plan.holds:

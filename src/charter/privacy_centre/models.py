@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from charter.db import Base, BigId, UTCDateTime
@@ -42,6 +42,15 @@ class VerificationLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: ``email_link``, or ``sms_code`` when a code went by text to the phone on file.
+    method: Mapped[str] = mapped_column(String(16), default="email_link")
+    #: Keyed hash of the 6-digit text code, and how many wrong codes were entered.
+    code_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: The phone on file, sealed like the address, for answering a text-verified request.
+    sealed_phone: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: Erasure cooling-off (Art. 17): the keyed hash of the emailed cancel link.
+    cancel_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True, default=None)
 
 
 class PackageDownload(Base):

@@ -22,7 +22,7 @@ The rules enforced here:
   At most one verification email goes to an address per :data:`RESEND_AFTER`, so the
   form cannot be used to flood someone's inbox.
 * **Links are single-use and expire** by ``work.now()``: verification after
-  :data:`VERIFICATION_TTL`, downloads after :data:`DOWNLOAD_TTL`. Tokens are 256 random
+  :data:`VERIFICATION_TTL`, downloads after ``packages.DOWNLOAD_TTL``. Tokens are 256 random
   bits and only their keyed hash (HMAC under the web secret, as for the newsletter's
   confirmation links) is stored.
 * **"This wasn't me" cancels** the request (and the person now knows someone tried).
@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -53,16 +53,18 @@ from charter.audit import service as audit
 from charter.consent.service import consent_states, withdraw_consent
 from charter.crypto import keyed_digest, open_sealed, seal
 from charter.errors import Conflict, InvalidInput, NotFound, UndeclaredPurpose
-from charter.exports.service import build_access_package
 from charter.mail.message import OutgoingEmail
 from charter.mail.sender import EmailSender
 from charter.newsletter.preferences import suppress, suppression_digest
 from charter.policy.schemas import Channel, LawfulBasis
-from charter.privacy_centre.models import PackageDownload, VerificationLink
+from charter.privacy_centre.models import VerificationLink
 from charter.rights import service as rights
-from charter.rights.models import RequestKind, RequestStatus, SubjectRequest
+from charter.rights.complaints import acknowledge_complaint
+from charter.rights.models import ObjectionScope, RequestKind, RequestStatus, SubjectRequest
+from charter.rights.objections import object_to_direct_marketing
 from charter.rights.workflow import advance
 from charter.runtime import Work
+from charter.sms.sender import TextSender
 from charter.vault import keys
 from charter.vault import service as vault
 from charter.vault.access import RestrictionGround
@@ -70,7 +72,6 @@ from charter.vault.identifiers import normalise_email
 from charter.vault.models import Subject
 
 VERIFICATION_TTL = timedelta(hours=24)
-DOWNLOAD_TTL = timedelta(days=7)
 #: One verification email per address per this long: the form cannot flood a mailbox.
 RESEND_AFTER = timedelta(minutes=15)
 #: The route recorded on consent withdrawals made here (a short label, Art. 7(3)).
@@ -82,7 +83,6 @@ CONSENT_KINDS = frozenset({RequestKind.WITHDRAW_CONSENT, RequestKind.CHANGE_CHAN
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _VERIFY_LABEL = b"charter:privacy-centre-verify:v1\x1f"
-_DOWNLOAD_LABEL = b"charter:privacy-centre-download:v1\x1f"
 _SEAL_LABEL = "charter:privacy-centre:v1"
 
 
@@ -113,27 +113,29 @@ class Outcome:
     due_on: date | None
     consequences: list[str] = field(default_factory=list)
     nothing_to_withdraw: bool = False
+    cooling_off_until: datetime | None = None
+    objection_scope: str | None = None
 
 
 # Tokens ----------------------------------------------------------------
 
 
-def _new_token(work: Work, label: bytes) -> tuple[str, bytes]:
+def new_token(work: Work, label: bytes) -> tuple[str, bytes]:
     token = secrets.token_urlsafe(32)  # 256 bits
     return token, keyed_digest(work.keyring.web_secret, label + token.encode())
 
 
-def _digest(work: Work, label: bytes, token: str) -> bytes:
+def token_digest(work: Work, label: bytes, token: str) -> bytes:
     if not _TOKEN.match(token):
         raise LinkNotValid
     return keyed_digest(work.keyring.web_secret, label + token.encode())
 
 
-def _context(subject: Subject, reference: str, what: str) -> bytes:
+def seal_context(subject: Subject, reference: str, what: str) -> bytes:
     return "\x1f".join((_SEAL_LABEL, subject.ref, reference, what)).encode()
 
 
-def _url(work: Work, path: str) -> str:
+def public_url(work: Work, path: str) -> str:
     return f"{work.settings.base_url.rstrip('/')}{path}"
 
 
@@ -146,6 +148,10 @@ def check_choice(kind: RequestKind, choice: str | None) -> str | None:
         if choice not in {item.value for item in Channel}:
             raise InvalidInput("Choose which way of contacting you should stop.")
         return choice
+    if kind is RequestKind.OBJECTION:
+        if choice and choice not in {item.value for item in ObjectionScope}:
+            raise InvalidInput("Choose what you object to.")
+        return choice or None
     if kind is RequestKind.RESTRICTION:
         ground = choice or RestrictionGround.ACCURACY_CONTESTED.value
         if ground not in {item.value for item in RestrictionGround}:
@@ -162,8 +168,10 @@ def submit_request(
     choice: str | None = None,
     actor: str,
     sender: EmailSender,
+    received_via: str = "web",
 ) -> SubjectRequest:
-    """Log a request made on the web and, if the address is on file, email it a link.
+    """Log a request made on the web (or by email, ``received_via="email"``) and, if the
+    address is on file, email it a link.
 
     Returns the request; callers must show the same thing whatever it is (no
     enumeration). ``email`` must be a valid address (``InvalidInput`` otherwise).
@@ -172,9 +180,9 @@ def submit_request(
     chosen = check_choice(right, choice)
     normalised = normalise_email(email)
     subject = vault.find_subject(work, email=normalised)
-    request = rights.receive_request(work, kind=right.value, received_via="web", actor=actor)
+    request = rights.receive_request(work, kind=right.value, received_via=received_via, actor=actor)
     advance(work, request, RequestStatus.AWAITING_VERIFICATION, actor=actor)
-    token, digest = _new_token(work, _VERIFY_LABEL)
+    token, digest = new_token(work, _VERIFY_LABEL)
     now = work.now()
     link = VerificationLink(
         request_id=request.id,
@@ -183,11 +191,12 @@ def submit_request(
         choice=chosen,
         created_at=now,
         expires_at=now + VERIFICATION_TTL,
+        method="email_link",
     )
     if subject is not None:
         key = keys.subject_key(work, subject)
         link.sealed_email = seal(
-            key, normalised.encode(), _context(subject, request.reference, "email")
+            key, normalised.encode(), seal_context(subject, request.reference, "email")
         )
     work.session.add(link)
     work.session.flush()
@@ -201,16 +210,17 @@ def submit_request(
             "matched": subject is not None,
         },
     )
-    if subject is not None and not _mailed_recently(work, subject, link):
+    if subject is not None and not mailed_recently(work, subject, link):
         sender.send(_verification_email(work, to=normalised, request=request, token=token))
     return request
 
 
-def _mailed_recently(work: Work, subject: Subject, link: VerificationLink) -> bool:
+def mailed_recently(work: Work, subject: Subject, link: VerificationLink) -> bool:
     """Whether another live link went to this subject within :data:`RESEND_AFTER`; the
     new request is still logged, but no second email is sent (the first one still works)."""
     query = select(VerificationLink.id).where(
         VerificationLink.subject_id == subject.id,
+        VerificationLink.method == link.method,
         VerificationLink.id != link.id,
         VerificationLink.used_at.is_(None),
         VerificationLink.created_at > work.now() - RESEND_AFTER,
@@ -223,13 +233,14 @@ def _verification_email(
 ) -> OutgoingEmail:
     organisation = work.policy.organisation.name
     hours = int(VERIFICATION_TTL.total_seconds() // 3600)
+    route = _ROUTE_PHRASES.get(request.received_via, _ROUTE_PHRASES["web"])
     text = (
-        f"Someone asked {organisation}, through the privacy centre on our website, to act "
+        f"Someone asked {organisation}, {route}, to act "
         f"on the personal data we hold about this email address: {_KIND_PHRASES[request.kind]}.\n"
         f"Request reference: {request.reference}\n\n"
         "If this was you, open the link below and press Confirm. If it was not you, open it "
         'and press "This wasn\'t me": we will cancel the request and do nothing else.\n\n'
-        f"{_url(work, f'/privacy-centre/verify/{token}')}\n\n"
+        f"{public_url(work, f'/privacy-centre/verify/{token}')}\n\n"
         f"The link works once and expires in {hours} hours. Until it is confirmed we do "
         "nothing with your data.\n"
     )
@@ -240,6 +251,13 @@ def _verification_email(
         kind="request_response",
     )
 
+
+#: How the request reached us, for the verification email: an emailed request may have
+#: come from anyone who typed this address into From: (GDPArrrrr), so the person is told.
+_ROUTE_PHRASES = {
+    "web": "through the privacy centre on our website",
+    "email": "in an email sent in the name of this address",
+}
 
 _KIND_PHRASES = {
     RequestKind.ACCESS.value: "a copy of your personal data (UK GDPR Article 15)",
@@ -260,7 +278,7 @@ _KIND_PHRASES = {
 def open_link(work: Work, token: str) -> tuple[VerificationLink, SubjectRequest]:
     """The live link a token names: :class:`LinkNotValid` if unknown (or never sent),
     :class:`LinkGone` once used or expired."""
-    digest = _digest(work, _VERIFY_LABEL, token)
+    digest = token_digest(work, _VERIFY_LABEL, token)
     link = work.session.scalars(
         select(VerificationLink).where(VerificationLink.token_digest == digest)
     ).first()
@@ -274,12 +292,14 @@ def open_link(work: Work, token: str) -> tuple[VerificationLink, SubjectRequest]
     return link, request
 
 
-def _linked(work: Work, link: VerificationLink, request: SubjectRequest) -> tuple[Subject, str]:
+def linked_subject(
+    work: Work, link: VerificationLink, request: SubjectRequest
+) -> tuple[Subject, str]:
     subject = work.session.get(Subject, link.subject_id)
     if subject is None or link.sealed_email is None:  # pragma: no cover - set together
         raise LinkNotValid
     key = keys.subject_key(work, subject)
-    email = open_sealed(key, link.sealed_email, _context(subject, request.reference, "email"))
+    email = open_sealed(key, link.sealed_email, seal_context(subject, request.reference, "email"))
     return subject, email.decode()
 
 
@@ -299,18 +319,59 @@ def confirm_request(
     evidence: dict[str, str],
     actor: str,
     sender: EmailSender,
+    text_sender: TextSender | None = None,
 ) -> Outcome:
     """The owner of the mailbox confirmed: verify (Art. 12(3) clock starts), then act."""
     link, request = open_link(work, token)
-    subject, email = _linked(work, link, request)
+    subject, email = linked_subject(work, link, request)
     link.used_at = work.now()
     link.sealed_email = None
     rights.verify_request(work, request, method="email_link", actor=actor, subject=subject)
+    return act_on_verified(
+        work,
+        link,
+        request,
+        subject,
+        email=email,
+        phone=None,
+        evidence=evidence,
+        actor=actor,
+        sender=sender,
+        text_sender=text_sender,
+    )
+
+
+def act_on_verified(
+    work: Work,
+    link: VerificationLink,
+    request: SubjectRequest,
+    subject: Subject,
+    *,
+    email: str | None,
+    phone: str | None,
+    evidence: dict[str, str],
+    actor: str,
+    sender: EmailSender,
+    text_sender: TextSender | None,
+) -> Outcome:
+    """What a verified request does at once, by kind (see the module docstring). Answers
+    go to ``email`` (the verified address on file) or, without one, ``phone`` by text."""
     kind = RequestKind(request.kind)
     consequences: list[str] = []
     withdrawn = 0
     if kind in PACKAGE_KINDS:
-        _offer_package(work, request, subject, email=email, actor=actor, sender=sender)
+        from charter.privacy_centre.packages import offer_package
+
+        offer_package(
+            work,
+            request,
+            subject,
+            email=email,
+            phone=phone,
+            actor=actor,
+            sender=sender,
+            text_sender=text_sender,
+        )
         rights.fulfil_request(work, request, actor=actor, outcome_note="download_link_sent")
     elif kind in CONSENT_KINDS:
         consequences, withdrawn = _withdraw(
@@ -324,8 +385,27 @@ def confirm_request(
                 work, subject, reason=link.choice or "accuracy_contested", actor=actor
             )
         rights.fulfil_request(work, request, actor=actor, outcome_note="restricted")
+    elif kind is RequestKind.OBJECTION and link.choice == ObjectionScope.DIRECT_MARKETING.value:
+        object_to_direct_marketing(
+            work, request, evidence=evidence, actor=actor, sender=sender, email=email
+        )
     else:
+        request.choice = link.choice
         rights.start_work(work, request, actor=actor)
+        if kind is RequestKind.COMPLAINT:
+            acknowledge_complaint(work, request, actor=actor, sender=sender)
+        elif kind is RequestKind.ERASURE:
+            from charter.privacy_centre.cooling_off import offer_cancellation
+
+            offer_cancellation(
+                work,
+                link,
+                request,
+                email=email,
+                phone=phone,
+                sender=sender,
+                text_sender=text_sender,
+            )
     return Outcome(
         request.reference,
         kind.value,
@@ -333,6 +413,8 @@ def confirm_request(
         request.due_on,
         consequences=consequences,
         nothing_to_withdraw=kind in CONSENT_KINDS and withdrawn == 0,
+        cooling_off_until=rights.cooling_off_ends(request),
+        objection_scope=link.choice if kind is RequestKind.OBJECTION else None,
     )
 
 
@@ -341,7 +423,7 @@ def _withdraw(
     request: SubjectRequest,
     subject: Subject,
     *,
-    email: str,
+    email: str | None,
     choice: str | None,
     evidence: dict[str, str],
     actor: str,
@@ -377,101 +459,6 @@ def _withdraw(
         withdrawn += 1
         if result.consequence and result.consequence not in consequences:
             consequences.append(result.consequence)
-        if purpose.marketing and state.channel == Channel.EMAIL.value:
+        if purpose.marketing and state.channel == Channel.EMAIL.value and email is not None:
             suppress(work, suppression_digest(work, email), route=WITHDRAWAL_ROUTE)
     return consequences, withdrawn
-
-
-# The access package ----------------------------------------------------------------
-
-
-def _offer_package(
-    work: Work,
-    request: SubjectRequest,
-    subject: Subject,
-    *,
-    email: str,
-    actor: str,
-    sender: EmailSender,
-) -> None:
-    """Build the package now (Art. 15(3) / 20(1)), seal it, and email a download link."""
-    package = build_access_package(
-        work, subject, actor=actor, portability=request.kind == RequestKind.PORTABILITY
-    )
-    key = keys.subject_key(work, subject)
-    token, digest = _new_token(work, _DOWNLOAD_LABEL)
-    now = work.now()
-    download = PackageDownload(
-        request_id=request.id,
-        subject_id=subject.id,
-        token_digest=digest,
-        sealed_package=seal(key, package, _context(subject, request.reference, "package")),
-        created_at=now,
-        expires_at=now + DOWNLOAD_TTL,
-    )
-    work.session.add(download)
-    work.session.flush()
-    audit.record(
-        work,
-        actor=actor,
-        action="privacy_centre.package_offered",
-        subject_ref=subject.ref,
-        detail={"reference": request.reference, "expires_at": download.expires_at.isoformat()},
-    )
-    sender.send(_download_email(work, to=email, request=request, token=token))
-
-
-def _download_email(work: Work, *, to: str, request: SubjectRequest, token: str) -> OutgoingEmail:
-    days = DOWNLOAD_TTL.days
-    text = (
-        f"Your copy of your personal data (request {request.reference}) is ready.\n\n"
-        f"Download it here: {_url(work, f'/privacy-centre/download/{token}')}\n\n"
-        f"The link can be used once and expires in {days} days. The zip holds data.json "
-        "(machine-readable), a spreadsheet-friendly CSV per kind of data, and cover.html, "
-        "which explains what we do with your data and your rights.\n"
-    )
-    return OutgoingEmail(
-        to=to,
-        subject=f"Your data is ready to download ({request.reference})",
-        text=text,
-        kind="request_response",
-    )
-
-
-def open_download(work: Work, token: str) -> tuple[PackageDownload, SubjectRequest]:
-    """The live download a token names: 404 if unknown, 410 once downloaded or expired."""
-    digest = _digest(work, _DOWNLOAD_LABEL, token)
-    download = work.session.scalars(
-        select(PackageDownload).where(PackageDownload.token_digest == digest)
-    ).first()
-    if download is None:
-        raise LinkNotValid
-    if download.downloaded_at is not None or download.expires_at <= work.now():
-        raise LinkGone
-    request = work.session.get(SubjectRequest, download.request_id)
-    if request is None:  # pragma: no cover - the foreign key forbids it
-        raise LinkNotValid
-    return download, request
-
-
-def take_download(work: Work, token: str, *, actor: str) -> tuple[str, bytes]:
-    """The package's file name and zip bytes, once: the sealed copy is deleted now."""
-    download, request = open_download(work, token)
-    subject = work.session.get(Subject, download.subject_id)
-    if subject is None or download.sealed_package is None:  # pragma: no cover
-        raise LinkGone
-    key = keys.subject_key(work, subject)
-    package = open_sealed(
-        key, download.sealed_package, _context(subject, request.reference, "package")
-    )
-    download.sealed_package = None
-    download.downloaded_at = work.now()
-    work.session.flush()
-    audit.record(
-        work,
-        actor=actor,
-        action="privacy_centre.package_downloaded",
-        subject_ref=subject.ref,
-        detail={"reference": request.reference, "bytes": len(package)},
-    )
-    return f"{request.reference}-{request.kind}.zip", package

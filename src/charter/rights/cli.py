@@ -8,6 +8,7 @@ a request is audited too (``dsr.viewed``, Art. 5(2) accountability).
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import typer
@@ -16,7 +17,8 @@ from rich.table import Table
 from charter.audit import service as audit
 from charter.command import cli_actor, cli_runtime, console, reports_errors
 from charter.errors import InvalidInput
-from charter.rights import service
+from charter.mail.sender import build_sender
+from charter.rights import rectification, service
 from charter.rights.deadlines import due_date
 from charter.rights.schemas import RequestSummary
 from charter.rights.workflow import subject_ref
@@ -141,10 +143,15 @@ def extend_command(
     reference: str = typer.Argument(..., help="The request's reference."),
     reason: str = typer.Option(..., "--reason", help="Why (the person must be told)."),
 ) -> None:
-    """Extend by two further months (Art. 12(3)); only once, within the first month."""
+    """Extend by two further months (Art. 12(3)); only once, within the first month. The
+    reasons are emailed to the person's address on file."""
     with cli_runtime() as runtime, runtime.unit() as work:
         request = service.extend_request(
-            work, service.find_request(work, reference), reason=reason, actor=cli_actor()
+            work,
+            service.find_request(work, reference),
+            reason=reason,
+            actor=cli_actor(),
+            sender=build_sender(runtime.settings),
         )
         due = _day(request.due_on)
     _step(reference, f"extended, due {due}")
@@ -176,3 +183,30 @@ def refuse_command(
             work, service.find_request(work, reference), reason=reason, actor=cli_actor()
         )
     _step(reference, "refused")
+
+
+@app.command("rectify")
+@reports_errors
+def rectify_command(
+    reference: str = typer.Argument(..., help="The request's reference."),
+    field: str = typer.Option(..., "--field", help="The field to correct: category.field."),
+    value_from_stdin: bool = typer.Option(
+        False,
+        "--value-from-stdin",
+        help="Read the corrected value from standard input (never from the command line, "
+        "where it would stay in the shell history).",
+    ),
+) -> None:
+    """Correct one field (Art. 16) and queue the Art. 19 notices to recipients."""
+    if not value_from_stdin:
+        raise InvalidInput(
+            "Give the corrected value on standard input with --value-from-stdin, never on "
+            "the command line."
+        )
+    value = sys.stdin.read()
+    with cli_runtime() as runtime, runtime.unit() as work:
+        done = rectification.rectify(
+            work, service.find_request(work, reference), field=field, value=value, actor=cli_actor()
+        )
+    told = ", ".join(done.recipients_notified) or "none"
+    _step(reference, f"{done.field} corrected; Art. 19 notices queued for: {told}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from charter.db import Base, BigId, UTCDateTime
@@ -66,6 +66,9 @@ class VerificationMethod(StrEnum):
     EMAIL_LINK = "email_link"
     SMS_CODE = "sms_code"
     STAFF_ON_FILE = "staff_on_file"
+    #: Weaker than a channel on file (e.g. a known customer met in person): only a privacy
+    #: officer may accept it, with a reason code (see ``rights.verification``).
+    STAFF_DOWNGRADED = "staff_downgraded"
 
 
 class SubjectRequest(Base):
@@ -89,7 +92,13 @@ class SubjectRequest(Base):
     verification_method: Mapped[str | None] = mapped_column(String(16), default=None)
     outcome: Mapped[str | None] = mapped_column(String(500), default=None)
     refusal_reason: Mapped[str | None] = mapped_column(String(500), default=None)
-    cooling_off_until: Mapped[date | None] = mapped_column(Date, default=None)
+    #: Art. 17 erasure: not carried out before this moment (``erasure_cooling_off_hours``
+    #: after verification), so the person can still cancel it.
+    cooling_off_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: Complaints (DPA 2018 s.164A(3)): when the acknowledgement was sent.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: Objection (Art. 21) scope, or another kind's option: a short code, never free text.
+    choice: Mapped[str | None] = mapped_column(String(32), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
@@ -105,3 +114,55 @@ class RequestEvent(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(100))
     note_code: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class RequestReminder(Base):
+    """One deadline reminder sent to staff (Art. 12(3)): once per request, threshold and
+    due date (an extension moves the date), so the periodic job can run any number of
+    times without repeating itself."""
+
+    __tablename__ = "request_reminders"
+    __table_args__ = (UniqueConstraint("request_id", "threshold", "due_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(BigId, ForeignKey("subject_requests.id"), index=True)
+    threshold: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ObjectionDecision(StrEnum):
+    """Art. 21(1): an objection to legitimate-interests processing is either upheld (the
+    processing stops) or answered with compelling legitimate grounds, with the reason."""
+
+    UPHELD = "upheld"
+    COMPELLING_GROUNDS = "compelling_grounds"
+
+
+class ObjectionScope(StrEnum):
+    """What an Art. 21 objection is to: direct marketing (absolute, Art. 21(2)-(3)) or
+    processing based on legitimate interests (weighed, Art. 21(1))."""
+
+    DIRECT_MARKETING = "direct_marketing"
+    LEGITIMATE_INTERESTS = "legitimate_interests"
+
+
+class Objection(Base):
+    """A person's objection (Art. 21) and its decision. While an ``upheld`` row exists the
+    purposes it lists (those based on legitimate interests) are refused for that person."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("subjects.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("subject_requests.id"), default=None
+    )
+    scope: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(24))
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))

@@ -10,12 +10,14 @@ is open (DPA 2018 s.173).
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
 
-from charter.errors import InvalidInput, NotFound
+from charter.audit import service as audit
+from charter.errors import Conflict, InvalidInput, NotFound
+from charter.mail.sender import EmailSender
 from charter.rights.deadlines import is_overdue, uk_date
 from charter.rights.models import (
     CLOSED_STATUSES,
@@ -25,7 +27,8 @@ from charter.rights.models import (
     RequestStatus,
     SubjectRequest,
 )
-from charter.rights.workflow import advance, record_step
+from charter.rights.notices import organisation, tell_subject
+from charter.rights.workflow import advance, record_step, subject_ref
 from charter.runtime import Work
 from charter.vault.models import Subject
 
@@ -37,7 +40,42 @@ REFERENCE_PREFIX = "DSR"
 #: offence to alter or erase what the person would have been entitled to receive.
 ACCESS_KINDS = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY})
 
-Method = Literal["session", "email_link", "sms_code", "staff_on_file"]
+Method = Literal["session", "email_link", "sms_code", "staff_on_file", "staff_downgraded"]
+
+#: How staff may confirm identity through what is already on file (Art. 12(6); ICO
+#: guidance), recorded as a code so no free text (and no document number) is stored.
+ON_FILE_CHECKS = {
+    "called_back_on_file_number": "We called them back on the phone number on file",
+    "reply_from_email_on_file": "They replied from the email address on file",
+    "letter_to_address_on_file": "We wrote to the postal address on file and they answered",
+}
+#: Checks weaker than a channel on file: a privacy officer's decision, with a reason code.
+DOWNGRADED_CHECKS = {
+    "known_customer_in_person": "A known customer, met in person by staff who know them",
+}
+DOWNGRADE_REASONS = {
+    "no_channel_on_file": "We hold no email address, phone number or postal address for them",
+    "channels_out_of_date": "The contact details on file are out of date",
+    "cannot_use_channel": "They cannot use the channels on file (e.g. accessibility needs)",
+}
+
+
+class CoolingOff(Conflict):
+    """Art. 17 erasure is irreversible, so it waits out the cooling-off period."""
+
+    default_message = (
+        "The erasure cooling-off period has not ended: the person can still cancel it."
+    )
+
+
+class DowngradeNotAllowed(Conflict):
+    """Only a privacy officer may accept identity checked other than through a channel
+    already on file."""
+
+    status_code = 403
+    default_message = (
+        "Only a privacy officer may accept a check weaker than a channel on file, with a reason."
+    )
 
 
 def new_reference() -> str:
@@ -107,8 +145,12 @@ def verify_request(
     subject: Subject | None = None,
     clock_started_on: date | None = None,
 ) -> SubjectRequest:
-    """Record verified identity: the one-month clock of Art. 12(3) starts (ICO guidance)."""
-    return advance(
+    """Record verified identity: the one-month clock of Art. 12(3) starts (ICO guidance).
+
+    An erasure request also starts its cooling-off period (``erasure_cooling_off_hours``):
+    erasure cannot be undone, so the person may still cancel it until then.
+    """
+    advance(
         work,
         request,
         RequestStatus.VERIFIED,
@@ -117,6 +159,74 @@ def verify_request(
         subject=subject,
         clock_started_on=clock_started_on,
     )
+    if request.kind == RequestKind.ERASURE.value:
+        hours = work.settings.erasure_cooling_off_hours
+        request.cooling_off_until = work.now() + timedelta(hours=hours)
+        work.session.flush()
+    return request
+
+
+def verify_by_staff(
+    work: Work,
+    request: SubjectRequest,
+    *,
+    check: str,
+    actor: str,
+    is_privacy_officer: bool,
+    downgrade_reason: str | None = None,
+) -> SubjectRequest:
+    """Staff record how they checked identity (Art. 12(6)): a code from
+    :data:`ON_FILE_CHECKS`, or a weaker one from :data:`DOWNGRADED_CHECKS`, which only a
+    privacy officer may accept and only with a :data:`DOWNGRADE_REASONS` code; the
+    downgrade is audited on its own (``dsr.verification_downgraded``). Identity
+    documents are never taken or stored: only the code of the check is."""
+    if check in ON_FILE_CHECKS:
+        method: Method = "staff_on_file"
+    elif check in DOWNGRADED_CHECKS:
+        if not is_privacy_officer:
+            raise DowngradeNotAllowed
+        if downgrade_reason not in DOWNGRADE_REASONS:
+            raise InvalidInput("Give the reason for accepting a weaker identity check.")
+        method = "staff_downgraded"
+    else:
+        raise InvalidInput("Choose how you checked the person's identity against our records.")
+    verify_request(work, request, method=method, actor=actor)
+    detail: dict[str, object] = {"reference": request.reference, "check": check}
+    if method == "staff_downgraded":
+        detail["reason"] = downgrade_reason
+        audit.record(
+            work,
+            actor=actor,
+            action="dsr.verification_downgraded",
+            subject_ref=subject_ref(work, request),
+            detail=detail,
+        )
+    else:
+        audit.record(
+            work,
+            actor=actor,
+            action="dsr.identity_check_noted",
+            subject_ref=subject_ref(work, request),
+            detail=detail,
+        )
+    return request
+
+
+def cooling_off_ends(request: SubjectRequest) -> datetime | None:
+    """When a verified erasure may be carried out (``None``: not an erasure, or none)."""
+    if request.kind != RequestKind.ERASURE.value:
+        return None
+    return request.cooling_off_until
+
+
+def check_erasure_may_proceed(work: Work, request: SubjectRequest) -> None:
+    """Refuse approving an erasure before its cooling-off ends (:class:`CoolingOff`)."""
+    ends = cooling_off_ends(request)
+    if ends is not None and work.now() < ends:
+        raise CoolingOff(
+            f"The cooling-off period ends at {ends:%d %b %Y %H:%M} UTC; "
+            "the erasure can be approved after that."
+        )
 
 
 def start_work(work: Work, request: SubjectRequest, *, actor: str) -> SubjectRequest:
@@ -124,12 +234,39 @@ def start_work(work: Work, request: SubjectRequest, *, actor: str) -> SubjectReq
 
 
 def extend_request(
-    work: Work, request: SubjectRequest, *, reason: str, actor: str
+    work: Work,
+    request: SubjectRequest,
+    *,
+    reason: str,
+    actor: str,
+    sender: EmailSender,
 ) -> SubjectRequest:
     """Art. 12(3): two further months, recorded as ``extended`` and then back to
-    ``in_progress``; the caller tells the person the reasons within the first month."""
+    ``in_progress``; the person is told the reasons now (within the first month, which
+    ``advance`` enforces) at the email address on file."""
     advance(work, request, RequestStatus.EXTENDED, actor=actor, reason=reason)
-    return advance(work, request, RequestStatus.IN_PROGRESS, actor=actor)
+    advance(work, request, RequestStatus.IN_PROGRESS, actor=actor)
+    subject = None if request.subject_id is None else work.session.get(Subject, request.subject_id)
+    if subject is not None and request.due_on is not None:
+        text = (
+            f"We need more time to answer your data protection request {request.reference}.\n\n"
+            f"Why: {request.extension_reason}\n\n"
+            "UK GDPR Article 12(3) allows us up to two further months when a request is "
+            f"complex or one of many. We will answer by {request.due_on:%-d %B %Y}.\n\n"
+            "If you are unhappy with this, you can complain to us or to the Information "
+            f"Commissioner's Office.\n\n{organisation(work)}\n"
+        )
+        tell_subject(
+            work,
+            request,
+            subject,
+            notice="extension",
+            subject_line=f"We need more time for your request {request.reference}",
+            text=text,
+            actor=actor,
+            sender=sender,
+        )
+    return request
 
 
 def fulfil_request(

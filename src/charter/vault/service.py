@@ -245,6 +245,15 @@ def check_purpose(work: Work, subject: Subject, *, purpose: str, categories: Seq
     """The purpose gate alone, for callers that use data without reading it here (e.g.
     sending an email already in hand). Raises the refusal; the caller audits its use."""
     permitted_categories(work.policy, subject, purpose=purpose, categories=categories)
+    _refuse_if_objected(work, subject, purpose)
+
+
+def _refuse_if_objected(work: Work, subject: Subject, purpose: str) -> None:
+    """Art. 21(1): once an objection to legitimate-interests processing is upheld, those
+    purposes are refused for the person like any other the gate refuses."""
+    from charter.rights.objections import check_not_objected  # rights builds on the vault
+
+    check_not_objected(work, subject, purpose=purpose)
 
 
 def read_personal_values(
@@ -262,6 +271,7 @@ def read_personal_values(
     :class:`ProcessingRestricted` (Art. 18(2)) or :class:`DataErased` instead.
     """
     allowed = permitted_categories(work.policy, subject, purpose=purpose, categories=categories)
+    _refuse_if_objected(work, subject, purpose)
     query = (
         select(PersonalValue)
         .where(PersonalValue.subject_id == subject.id, PersonalValue.category.in_(allowed))
