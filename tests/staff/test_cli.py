@@ -113,3 +113,17 @@ def test_totp_enrolment_prints_uri_once(installation: Runtime) -> None:
         user = find_staff(work, EMAIL)
         assert user is not None
         assert user.totp_sealed is not None
+
+
+def test_role_change_is_audited_and_takes_effect(installation: Runtime) -> None:
+    add()
+    changed = runner.invoke(app, ["staff", "role", EMAIL, "staff"])
+    assert changed.exit_code == 0, changed.output
+    assert "is now staff" in changed.output
+    with installation.unit(write=False) as work:
+        user = find_staff(work, EMAIL)
+        assert user is not None
+        assert user.role == "staff"
+    assert staff_audit(installation)[-1].action == "staff.role_changed"
+    wrong = runner.invoke(app, ["staff", "role", EMAIL, "owner"])
+    assert wrong.exit_code != 0

@@ -4,9 +4,10 @@ A session lives in the database (``staff_sessions``), not in the cookie. The bro
 only a random 256-bit token in the ``charter_staff`` cookie (HttpOnly, SameSite=Strict,
 Secure over HTTPS, path ``/admin``); the row's id is a keyed hash of it, so the table
 cannot be replayed as logins. A session ends after 30 minutes idle or 12 hours in all,
-at logout (the row is deleted), or when the account is disabled. Signing in always mints
-a new token and drops any session the browser presented, so a token planted before
-sign-in is never adopted (session fixation). These are the Art. 32(1)(b) measures
+at logout (the row is deleted), or when the account is disabled or its role changes
+(``change_role``). Signing in always mints a new token and drops any session the browser
+presented, so a token planted before sign-in is never adopted (session fixation), and
+renews the CSRF session id. These are the Art. 32(1)(b) measures
 keeping the console to the people acting under the controller's authority (Art. 29).
 """
 
@@ -21,6 +22,7 @@ from charter.errors import CharterError
 from charter.runtime import Runtime, Work
 from charter.staff.models import StaffSession, StaffUser
 from charter.staff.schemas import Role, SignedIn
+from charter.web.csrf import rotate_session_id
 from charter.web.sessions import SessionStore
 
 STAFF_COOKIE = "charter_staff"
@@ -84,6 +86,8 @@ def end_all_sessions(work: Work, staff_id: int) -> int:
 
 
 def set_staff_cookie(request: Request, response: Response, token: str) -> None:
+    """Set the session cookie at sign-in, and renew the CSRF session id with it."""
+    rotate_session_id(request)
     response.set_cookie(
         STAFF_COOKIE,
         token,
@@ -95,6 +99,10 @@ def set_staff_cookie(request: Request, response: Response, token: str) -> None:
 
 
 def clear_staff_cookie(request: Request, response: Response) -> None:
+    """Drop the session cookie; on a redirect (sign-out, an ended session) renew the CSRF
+    session id too. A page with a form keeps it: its token was made for the current id."""
+    if 300 <= response.status_code < 400:
+        rotate_session_id(request)
     response.delete_cookie(
         STAFF_COOKIE,
         path=COOKIE_PATH,
@@ -124,3 +132,20 @@ def require_role(*roles: Role) -> Callable[[Request], SignedIn]:
         return signed_in
 
     return guard
+
+
+def change_role(work: Work, user: StaffUser, role: Role, *, actor: str) -> int:
+    """Give ``user`` another role and end every session they hold, so no session outlives
+    the privilege it was granted under: a promotion is used only from a fresh sign-in
+    (a new session id), and a demotion bites at once (Art. 32(4)). Returns the number of
+    sessions ended."""
+    previous = user.role
+    user.role = Role(role).value
+    ended = end_all_sessions(work, user.id)
+    audit.record(
+        work,
+        actor=actor,
+        action="staff.role_changed",
+        detail={"staff_id": user.id, "from": previous, "to": user.role, "sessions_ended": ended},
+    )
+    return ended

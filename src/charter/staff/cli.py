@@ -78,6 +78,23 @@ def disable_command(email: str = typer.Argument(..., help="The account's email a
     console.print(f"Disabled staff account {staff_id}; its sessions have ended.")
 
 
+@app.command("role")
+@reports_errors
+def role_command(
+    email: str = typer.Argument(..., help="The account's email address."),
+    role: Role = typer.Argument(..., help="admin, privacy_officer or staff."),
+) -> None:
+    """Give an account another role; its sessions end, so it signs in again under it."""
+    from charter.staff.auth import change_role
+    from charter.staff.service import get_staff
+
+    with cli_unit(write=True) as work:
+        user = get_staff(work, email)
+        ended = change_role(work, user, role, actor=cli_actor())
+        staff_id = user.id
+    console.print(f"Staff account {staff_id} is now {role.value}; {ended} session(s) ended.")
+
+
 @app.command("totp")
 @reports_errors
 def totp_command(email: str = typer.Argument(..., help="The account's email address.")) -> None:

@@ -57,6 +57,18 @@ def session_id(request: Request) -> str:
     return value
 
 
+def rotate_session_id(request: Request) -> str:
+    """A fresh id, and so a fresh CSRF token, for this browser; the middleware sets it as
+    the cookie. Called when who the browser is changes (signing in or out), so an id or
+    token planted or learnt before sign-in is worthless after it (OWASP: renew session
+    identifiers and CSRF tokens at every privilege change). Only for responses that render
+    no form, whose token would still be the old id's."""
+    value = secrets.token_hex(_ID_BYTES)
+    request.state.session_id = value
+    request.state.new_session_id = value
+    return value
+
+
 def csrf_token(request: Request) -> str:
     return hmac.new(_secret(request), session_id(request).encode(), hashlib.sha256).hexdigest()
 
