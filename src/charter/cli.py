@@ -28,6 +28,7 @@ from charter.policy.cli import app as policy_app
 from charter.retention.cli import app as retention_app
 from charter.rights.cli import app as dsr_app
 from charter.screening.cli import app as screen_app
+from charter.selftest.cli import app as selftest_app
 from charter.settings import Settings
 from charter.staff.cli import app as staff_app
 from charter.subjects.cli import app as subjects_app
@@ -58,6 +59,7 @@ app.add_typer(backup_app, name="backup")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
 app.command("ropa")(ropa_command)
+app.add_typer(selftest_app, name="selftest")
 
 
 @app.callback()

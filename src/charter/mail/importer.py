@@ -4,6 +4,10 @@ Each message is recorded in its own unit of work, so one unreadable message neit
 stops the import nor undoes the messages before it; re-running an import stores nothing
 twice (duplicates are recognised by their Message-ID digest). Outcomes name the file and
 the message's position in it, never its sender or subject (Art. 5(1)(f)).
+
+A message that asks to use a right is also logged as a request, in the same unit of
+work, and verified only through its From address on file, never Reply-To
+(``privacy_centre.emailed``; Pavur & Knerr, "GDPArrrrr", 2019).
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ from pathlib import Path
 
 from charter.errors import CharterError
 from charter.mail.parsing import MAX_MESSAGE_BYTES
-from charter.mail.schemas import CorrespondenceResult
+from charter.mail.schemas import CorrespondenceResult, Disposition
+from charter.mail.sender import EmailSender, build_sender
 from charter.mail.service import record_correspondence
+from charter.privacy_centre.emailed import log_emailed_request
 from charter.runtime import Runtime
+
+#: Messages that were kept (so may be a request); not duplicates or refusals (Art. 9).
+RECORDED = frozenset({Disposition.STORED, Disposition.REDACTED, Disposition.QUARANTINED})
 
 MBOX_SUFFIXES = frozenset({".mbox", ".mbx"})
 #: An mbox file starts with its first message's separator line, "From sender date".
@@ -54,23 +63,36 @@ def is_mbox(path: Path) -> bool:
         return handle.read(len(MBOX_MAGIC)) == MBOX_MAGIC
 
 
-def import_paths(runtime: Runtime, paths: Sequence[Path], *, actor: str) -> list[ImportOutcome]:
-    """Record every message in ``paths`` (each in its own unit of work), in order."""
+def import_paths(
+    runtime: Runtime,
+    paths: Sequence[Path],
+    *,
+    actor: str,
+    sender: EmailSender | None = None,
+) -> list[ImportOutcome]:
+    """Record every message in ``paths`` (each in its own unit of work), in order.
+    ``sender`` sends verification links for requests made by email (default: the
+    installation's own, SMTP or the outbox folder)."""
+    mailer = sender if sender is not None else build_sender(runtime.settings)
     outcomes: list[ImportOutcome] = []
     for path in paths:
         for message in _messages(path):
             if message.raw is None:
                 outcomes.append(ImportOutcome(message.source, error=message.error))
                 continue
-            outcomes.append(_import_one(runtime, message, actor=actor))
+            outcomes.append(_import_one(runtime, message, actor=actor, sender=mailer))
     return outcomes
 
 
-def _import_one(runtime: Runtime, message: _Message, *, actor: str) -> ImportOutcome:
+def _import_one(
+    runtime: Runtime, message: _Message, *, actor: str, sender: EmailSender
+) -> ImportOutcome:
     assert message.raw is not None
     try:
         with runtime.unit() as work:
             result = record_correspondence(work, message.raw, received_via=message.via, actor=actor)
+            if result.disposition in RECORDED:
+                log_emailed_request(work, message.raw, actor=actor, sender=sender)
     except CharterError as exc:
         return ImportOutcome(message.source, error=exc.public_message)
     return ImportOutcome(message.source, result=result)

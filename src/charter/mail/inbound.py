@@ -9,6 +9,8 @@ Each message is recorded in its own unit of work by
 SMTP replies tell the delivering server what happened without echoing the message:
 ``250`` recorded (or already recorded), ``550`` refused for good (unreadable, no valid
 From, or special-category data in ``reject`` mode, Art. 9), ``451`` try again later.
+A message asking to use a right is also logged as a request and verified only through
+its From address on file, never Reply-To (``privacy_centre.emailed``).
 aiosmtpd logs every command, addresses included, at INFO; :func:`quiet_protocol_log`
 raises that logger to WARNING so no sender or recipient address reaches the log
 (Art. 5(1)(f)).
@@ -23,9 +25,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from charter.errors import CharterError, InvalidInput
+from charter.mail.importer import RECORDED
 from charter.mail.parsing import MAX_MESSAGE_BYTES
 from charter.mail.schemas import CorrespondenceResult, Disposition
+from charter.mail.sender import EmailSender, build_sender
 from charter.mail.service import record_correspondence
+from charter.privacy_centre.emailed import log_emailed_request
 from charter.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -53,9 +58,12 @@ def quiet_protocol_log() -> None:
 class CorrespondenceHandler:
     """aiosmtpd handler recording each message's content (the DATA) as correspondence."""
 
-    def __init__(self, runtime: Runtime, *, actor: str = SMTP_ACTOR) -> None:
+    def __init__(
+        self, runtime: Runtime, *, actor: str = SMTP_ACTOR, sender: EmailSender | None = None
+    ) -> None:
         self.runtime = runtime
         self.actor = actor
+        self.sender = sender if sender is not None else build_sender(runtime.settings)
 
     async def handle_DATA(  # the name aiosmtpd calls
         self,
@@ -83,7 +91,10 @@ class CorrespondenceHandler:
 
     def record(self, raw: bytes) -> CorrespondenceResult:
         with self.runtime.unit() as work:
-            return record_correspondence(work, raw, received_via=RECEIVED_VIA, actor=self.actor)
+            result = record_correspondence(work, raw, received_via=RECEIVED_VIA, actor=self.actor)
+            if result.disposition in RECORDED:
+                log_emailed_request(work, raw, actor=self.actor, sender=self.sender)
+            return result
 
 
 def correspondence_listener(

@@ -54,6 +54,8 @@ _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 NO_SENDER = "The message has no valid From address, so it was not recorded."
+#: Characters no real From address holds: U+FFFD stands for bytes that were not UTF-8.
+_UNREADABLE = frozenset("\ufffd\x00\r\n")
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 
 def clean_text(text: str) -> str:
-    """Valid Unicode with ``\\n`` line ends: lone surrogates (left by undecodable bytes)
-    become U+FFFD so the text can be sealed and shown."""
-    cleaned = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    """Valid Unicode with ``\\n`` line ends. The parser keeps raw 8-bit header bytes as
+    surrogate escapes: they are turned back into bytes and read as UTF-8 (RFC 6532 allows
+    UTF-8 headers, e.g. ``zoë@example.org``), and bytes that are not UTF-8 become U+FFFD
+    so the text can be sealed and shown."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        raw = text.encode("utf-8", "surrogatepass")
+    cleaned = raw.decode("utf-8", "replace")
     return cleaned.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -124,14 +132,27 @@ def _sender(message: Message) -> str:
         if len(headers) != 1:
             raise InvalidInput(NO_SENDER)
         addresses = _addresses(headers[0])
+        if any(isinstance(d, email.errors.InvalidHeaderDefect) for d in _defects(headers[0])):
+            # Part of the From header could not be read as an address (e.g. a second
+            # address folded onto a new line): which person sent it is not certain.
+            raise InvalidInput(NO_SENDER)
     except _PARSER_ERRORS:
         raise InvalidInput(NO_SENDER) from None
     if len(addresses) != 1 or "@" not in addresses[0]:
         raise InvalidInput(NO_SENDER)
+    address = clean_text(addresses[0])
+    if any(char in address for char in _UNREADABLE):
+        # Undecodable bytes or control characters: whatever was meant, this is not an
+        # address anyone can be found or answered at, so no person is created for it.
+        raise InvalidInput(NO_SENDER)
     try:
-        return normalise_email(clean_text(addresses[0]))
+        return normalise_email(address)
     except InvalidInput:
         raise InvalidInput(NO_SENDER) from None
+
+
+def _defects(header: Any) -> tuple[Any, ...]:
+    return tuple(getattr(header, "defects", ()))
 
 
 def _addresses(header: Any) -> list[str]:

@@ -1,0 +1,1 @@
+"""Self-tests a firm runs against its own running installation (``charter selftest``)."""
