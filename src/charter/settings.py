@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         description="How long a verified erasure waits, cancellable by the person, before "
         "it is carried out.",
     )
+    allow_private_webhooks: bool = Field(
+        default=False,
+        description="Let recipient webhooks point at private, loopback or link-local "
+        "addresses (and plain http:// on loopback): only for a receiver on the firm's own "
+        "network, or tests. Off, such targets are refused (server-side request forgery).",
+    )
     sms_url: str | None = Field(
         default=None,
         description="Text-message gateway. Unset: texts are written to DATA_DIR/text-outbox "

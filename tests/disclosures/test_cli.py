@@ -27,6 +27,7 @@ def subject_ref(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CHARTER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CHARTER_NOW", "2026-11-25T09:00:00+00:00")
+    monkeypatch.setenv("CHARTER_ALLOW_PRIVATE_WEBHOOKS", "1")  # the receiver is on 127.0.0.1
     runtime = open_runtime(Settings())
     try:
         with runtime.unit() as work:

@@ -230,9 +230,10 @@ def test_webhook_urls_must_be_https_except_on_loopback(url: str) -> None:
         check_webhook_url(url)
 
 
-def test_loopback_http_and_https_urls_are_accepted() -> None:
-    assert check_webhook_url("http://127.0.0.1:8080/x") == "http://127.0.0.1:8080/x"
-    assert check_webhook_url("http://localhost/x") == "http://localhost/x"
+def test_loopback_http_and_https_urls_are_accepted_when_private_targets_are_allowed() -> None:
+    loopback = "http://127.0.0.1:8080/x"
+    assert check_webhook_url(loopback, allow_private=True) == loopback
+    assert check_webhook_url("http://localhost/x", allow_private=True) == "http://localhost/x"
     assert check_webhook_url("https://processor.example/x") == "https://processor.example/x"
 
 
@@ -290,7 +291,8 @@ def test_a_202_in_progress_answer_is_recorded() -> None:
     )
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
-        result = WebhookConnector(url, b"s").deliver(body, body.model_dump_json().encode())
+        connector = WebhookConnector(url, b"s", allow_private=True)
+        result = connector.deliver(body, body.model_dump_json().encode())
     finally:
         server.shutdown()
         server.server_close()

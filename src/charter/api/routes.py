@@ -54,6 +54,7 @@ API_ROUTE = "api"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ApiError, "description": description}
     for code, description in (
+        (400, "The body is not valid JSON."),
         (401, "No valid API token (with WWW-Authenticate: Bearer)."),
         (403, "The token lacks the scope, or the policy in force refuses this."),
         (404, "No such person, record or request."),

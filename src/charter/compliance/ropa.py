@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from charter.consent.decisions import basis_label
 from charter.disclosures.models import Disclosure
+from charter.exports.csvfiles import neutralise_cell
 from charter.policy.document import retention_period_label
 from charter.policy.render import template_environment
 from charter.policy.schemas import Policy, Purpose
@@ -117,7 +118,7 @@ def ropa_csv(rows: list[RopaRow]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([str(value) for value in asdict(row).values()])
+        writer.writerow([neutralise_cell(str(value)) for value in asdict(row).values()])
     return buffer.getvalue()
 
 

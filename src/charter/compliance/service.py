@@ -240,7 +240,9 @@ def marketing_consent(work: Work) -> CheckResult:
     refs = _subject_refs(work, wanted)
     problems = []
     for row in messages:
-        at = row.sent_at or row.decided_at
+        # When the gate last allowed it: the claim, just before the provider was called.
+        # ``sent_at`` is when the outcome was recorded, which a withdrawal can precede.
+        at = row.decided_at
         why = None
         if row.subject_id is None or row.purpose is None:
             why = "names no person or purpose"

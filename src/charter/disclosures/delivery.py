@@ -83,7 +83,10 @@ def connect_recipient(
         raise InvalidInput("Give either a webhook URL or an email address.")
     secret: str | None = None
     if webhook is not None:
-        kind, target = EndpointKind.WEBHOOK, check_webhook_url(webhook)
+        kind, target = (
+            EndpointKind.WEBHOOK,
+            check_webhook_url(webhook, allow_private=work.settings.allow_private_webhooks),
+        )
         secret = secrets.token_hex(SECRET_BYTES)
     else:
         kind, target = EndpointKind.EMAIL, check_address("To", email or "")
@@ -191,7 +194,11 @@ def build_connector(
     if endpoint is None:
         return None
     if endpoint.kind == EndpointKind.WEBHOOK.value:
-        return WebhookConnector(endpoint.target, endpoint_secret(work, endpoint))
+        return WebhookConnector(
+            endpoint.target,
+            endpoint_secret(work, endpoint),
+            allow_private=work.settings.allow_private_webhooks,
+        )
     declared = {item.id: item.name for item in work.policy.recipients}
     return EmailConnector(
         email_sender, endpoint.target, recipient_name=declared.get(recipient, recipient)

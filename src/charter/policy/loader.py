@@ -131,8 +131,20 @@ def load_history(path: Path) -> list[Policy]:
                 f"{current.name}: version {policy.version} appears twice in the policy history."
             )
         found[policy.version] = policy
-        pending.extend(current.parent / name for name in policy.history)
+        pending.extend(
+            current.parent / _history_file(name, source=current) for name in policy.history
+        )
     return sorted(found.values(), key=lambda p: (p.effective_date, _version_key(p.version)))
+
+
+def _history_file(name: str, *, source: Path) -> str:
+    """A ``history`` entry is the file name of an earlier version kept beside the policy:
+    never a path, so a policy file cannot make Charter read files elsewhere."""
+    if not name or name in (".", "..") or Path(name).name != name or "\\" in name:
+        raise PolicyInvalid(
+            f"{source.name}: history entries must be file names in the policy's own folder."
+        )
+    return name
 
 
 def _version_key(version: str) -> tuple[tuple[int, str], ...]:
