@@ -34,7 +34,7 @@ def charter_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[
 
 @contextmanager
 def running_server(
-    data_dir: Path, extra_env: Mapping[str, str] | None = None, *, timeout: float = 30.0
+    data_dir: Path, extra_env: Mapping[str, str] | None = None, *, timeout: float = 120.0
 ) -> Iterator[str]:
     """Start `charter serve`, wait until /healthz answers, yield the base URL, then stop."""
     port = free_port()

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import subprocess
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,13 +95,19 @@ def dismiss_cookie_banner(page: Page) -> None:
 
 def mail_link(site: Path, to: str, pattern: re.Pattern[str], *, after: int) -> str:
     """The link in the newest email to ``to`` among those written after the first
-    ``after`` outbox files."""
-    for message in reversed(outbox_messages(site / "outbox")[after:]):
-        if to in str(message["To"]).lower():
-            found = pattern.search(body_text(message))
-            if found:
-                return found.group(1)
-    raise AssertionError(f"no email with that link to {to}")
+    ``after`` outbox files. The privacy centre sends after replying (so a reply never
+    reveals by its timing whether the person is known), so the email may land a moment
+    after the page: wait for it, up to a bound."""
+    deadline = time.monotonic() + 30
+    while True:
+        for message in reversed(outbox_messages(site / "outbox")[after:]):
+            if to in str(message["To"]).lower():
+                found = pattern.search(body_text(message))
+                if found:
+                    return found.group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no email with that link to {to}")
+        time.sleep(0.1)
 
 
 def outbox_count(site: Path) -> int:

@@ -265,3 +265,26 @@ def test_over_https_the_choice_cookie_is_secure(site: Runtime) -> None:
         response = choose(client, "reject")
     [cookie] = [c for c in set_cookies(response) if c.startswith("charter_consent=")]
     assert "Secure" in cookie
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/login",
+        "/account/login",
+        "/privacy-centre/verify/" + "A" * 43,
+        "/unsubscribe/" + "B" * 43,
+    ],
+)
+def test_private_and_tokened_pages_never_carry_the_tag_or_the_banner(
+    client: AppClient, path: str
+) -> None:
+    """Even with analytics accepted, the console, accounts and any page whose address holds
+    a token never load Google's tag (a token in a page URL would reach Google)."""
+    assert "data-cookie-banner" in client.get("/").text  # public pages ask first
+    choose(client, "accept", return_to="/privacy")
+    assert TAG in client.get("/privacy").text
+    page = client.get(path)
+    assert "googletagmanager.com/gtag" not in page.text
+    assert "googletagmanager" not in csp(page)
+    assert "data-cookie-banner" not in page.text

@@ -158,3 +158,31 @@ def test_signed_out_visitors_go_to_sign_in(runtime: Runtime, client: AppClient) 
         response = client.get(path)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/admin/login")
+
+
+@pytest.mark.parametrize("role", ["staff", "admin", "privacy_officer"])
+def test_orders_page_follows_the_same_restriction_rule(
+    runtime: Runtime, client: AppClient, role: str
+) -> None:
+    person = busy_person(runtime)
+    _signed_in(runtime, client, role)
+    assert client.get(f"/admin/subjects/{person.ref}/orders").status_code == 200
+    restrict(runtime, person.ref)
+    response = client.get(f"/admin/subjects/{person.ref}/orders")
+    token = client.csrf("/admin/subjects")
+    added = client.post(
+        f"/admin/subjects/{person.ref}/orders",
+        data={
+            "csrf_token": token,
+            "service_description": "Another survey",
+            "amount": "10.00",
+            "ordered_on": "2026-11-20",
+        },
+    )
+    if role != "privacy_officer":
+        assert response.status_code == 403
+        assert "only a privacy officer" in response.text
+        assert added.status_code == 403
+        return
+    assert response.status_code == 200
+    assert added.status_code == 303

@@ -54,6 +54,10 @@ def gpc_signal(request: Request) -> bool:
     return request.headers.get("sec-gpc", "").strip() == "1"
 
 
+#: Path prefixes of pages that never show the banner or load analytics.
+PRIVATE_PREFIXES = ("/admin/", "/account/", "/api/")
+
+
 class VisitorConsent:
     """The visitor's cookie choice as far as this request knows; read on first use."""
 
@@ -98,8 +102,24 @@ class VisitorConsent:
         return self.choice is None and not self.gpc_pending
 
     @property
+    def private_page(self) -> bool:
+        """Pages that never carry the banner or the analytics tag: the staff console and
+        customer accounts (people's records, not visitors' browsing), and any page whose
+        address holds a value such as a single-use link token, which must never reach
+        Google in a page URL (Art. 5(1)(f); PECR reg. 6 needs no consent where no tag runs).
+        """
+        path = self._request.url.path
+        if path.startswith(PRIVATE_PREFIXES) or path in {
+            prefix.rstrip("/") for prefix in PRIVATE_PREFIXES
+        }:
+            return True
+        route = self._request.scope.get("route")
+        template = getattr(route, "path", "")
+        return "{" in template
+
+    @property
     def show_banner(self) -> bool:
-        return self.needs_choice and not self.offering_choice
+        return self.needs_choice and not self.offering_choice and not self.private_page
 
     @property
     def gpc_honoured(self) -> bool:
@@ -114,7 +134,7 @@ class VisitorConsent:
     @property
     def analytics_tag(self) -> str | None:
         """The measurement id to render the tag with, only when analytics is granted."""
-        if self.measurement_id and self.allows(ANALYTICS):
+        if self.measurement_id and self.allows(ANALYTICS) and not self.private_page:
             return self.measurement_id
         return None
 
@@ -162,7 +182,7 @@ class VisitorConsent:
                 response.headers["content-security-policy"] = analytics_csp(current)
 
     def _may_run_tag(self) -> bool:
-        if not self.resolved:
+        if not self.resolved or self.private_page:
             return False
         return self.allows(ANALYTICS) or self.needs_choice or self.offering_choice
 

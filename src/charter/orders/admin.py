@@ -77,7 +77,7 @@ async def _form(request: Request, spec: FormSpec) -> SubmittedForm:
 
 def _subject(work: Work, ref: str, staff: SignedIn) -> Subject:
     """The client, if this staff member may open their record (Art. 18(2))."""
-    subject = _subject(work, ref, staff)
+    subject = service.find_subject(work, ref)
     refuse_restricted_to_staff(staff, subject)
     return subject
 
