@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app = FastAPI(
         title="Charter",
         lifespan=lifespan,
+        redirect_slashes=False,  # one URL per resource; an API client never gets a bare 307
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # charter.api serves /api/v1/openapi.json, API routes only
