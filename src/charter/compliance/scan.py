@@ -13,7 +13,8 @@ What is *not* a finding:
   settings): they are the controller's, not a person's;
 * long hexadecimal tokens (digests, references, hashes), removed before matching so a
   run of digits inside a hash is never read as a card or phone number;
-* a cell holding only a Message-ID (``<id@host>``), which has an address's shape.
+* Message-IDs (``<id@host>``) anywhere in a cell: they have an address's shape, and the
+  random digits of one made by ``email.utils.make_msgid`` can pass a card checksum.
 
 Binary cells are ciphertexts, keys and digests: only their printable ASCII runs are
 searched, so plaintext hidden in a blob is found while random bytes almost never match.
@@ -56,7 +57,9 @@ FINDERS: tuple[Callable[[str], Iterator[PiiFinding]], ...] = (
 #: Hex tokens of this length or more that contain a letter: digests and random refs.
 _HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{16,}(?![0-9A-Za-z])")
 _PRINTABLE_RUN = re.compile(rb"[\x20-\x7e]{6,}")
-_MESSAGE_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
+#: A Message-ID anywhere in a cell (``<digits.digits.random@host>``): its random digits can
+#: pass a card checksum, and its shape is an address's; it names a message, not a person.
+_MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
 #: The session key holding one report's scan, so two checks share a single pass.
 _CACHE_KEY = "compliance_scan"
 
@@ -87,10 +90,12 @@ def _blank_digest(match: re.Match[str]) -> str:
     return " " * len(token) if re.search("[a-fA-F]", token) else token
 
 
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
 def _findings_in(text: str) -> Iterator[PiiFinding]:
-    if _MESSAGE_ID.match(text.strip()):
-        return
-    cleaned = _HEX_TOKEN.sub(_blank_digest, text)
+    cleaned = _HEX_TOKEN.sub(_blank_digest, _MESSAGE_ID.sub(_blank, text))
     for finder in FINDERS:
         yield from finder(cleaned)
 
